@@ -1,0 +1,22 @@
+# iam-repro: regenerate every run, table, figure and the book.
+#   snakemake --cores 32                           # paper scale (config/config.yaml: preset)
+#   snakemake --cores 2 --config preset=quick      # the README's quick pipeline
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/plot.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        BOOK_INDEX,
+    default_target: True

@@ -1,0 +1,103 @@
+"""Training throughput per model, against the machine's compute-bound limit.
+
+    .venv/bin/python benchmarks/bench_training.py [--experiment warehouse] [--steps 4096]
+
+For each model of the experiment, one short PPO run on one torch thread through the same
+`train()` the pipeline uses, reporting transitions/s. The compute-bound limit of the same model
+is its matmul FLOPs per update (counted by torch's FlopCounterMode: 128 rollout forwards of the
+8 workers, plus num_epoch x num_minibatches forward+backward passes) divided by this machine's
+measured single-thread matmul rate. The ratio says how close the loop gets to pure arithmetic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from iam_repro.experiments import load_config, load_experiments, runs_table  # noqa: E402
+from iam_repro.models import build_policy  # noqa: E402
+from iam_repro.ppo.config import PPOConfig  # noqa: E402
+from iam_repro.ppo.trainer import train  # noqa: E402
+
+ENV_OBS_DIM = {"warehouse": 73}
+ENV_ACTIONS = {"warehouse": 4}
+
+
+def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1.0) -> float:
+    """Measured single-thread float32 matmul rate in FLOP/s for an (m,k)@(k,n) product."""
+    m, k, n = size
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    for _ in range(20):
+        a @ b
+    reps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(50):
+            a @ b
+        reps += 50
+    return 2 * m * k * n * reps / (time.perf_counter() - start)
+
+
+def update_flops(model_spec: dict, ppo: PPOConfig, obs_dim: int, actions: int) -> int:
+    """Matmul FLOPs of one PPO iteration (rollout forwards + all minibatch passes)."""
+    policy = build_policy(model_spec, obs_dim, actions)
+    workers = ppo.num_workers
+    seq_len = ppo.seq_len if policy.is_recurrent else 1
+    sequences = ppo.batch_size * workers // seq_len
+    counter = FlopCounterMode(display=False)
+    with counter:
+        with torch.no_grad():
+            state = policy.initial_state(workers)
+            policy(torch.zeros(1, workers, obs_dim), state, torch.zeros(1, workers, dtype=torch.bool))
+        rollout_flops = counter.get_total_flops()
+        state = policy.initial_state(sequences)
+        logits, value, _ = policy(torch.randn(seq_len, sequences, obs_dim), state,
+                                  torch.zeros(seq_len, sequences, dtype=torch.bool))
+        (logits.sum() + value.sum()).backward()
+    minibatch_flops = counter.get_total_flops() - rollout_flops
+    return ppo.memory_size * rollout_flops + ppo.num_epoch * ppo.num_minibatches * minibatch_flops
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiment", default="warehouse")
+    parser.add_argument("--steps", type=int, default=4096, help="per-worker steps per model")
+    parser.add_argument("--models", nargs="*", help="subset of model names")
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(1)
+    pipeline = load_config({"preset": "paper", "experiments": [args.experiment]})
+    runs = [r for r in runs_table(load_experiments(pipeline), "paper") if r.seed == 0]
+    rate = matmul_rate()
+    print(f"single-thread matmul rate: {rate / 1e9:.1f} GFLOP/s  (torch {torch.__version__})")
+    print(f"{'model':<11} {'transitions/s':>14} {'bound /s':>10} {'ratio':>6} "
+          f"{'rollout %':>9} {'GFLOP/update':>13}")
+    for run in runs:
+        if args.models and run.model not in args.models:
+            continue
+        resolved = copy.deepcopy(run.resolved)
+        resolved["budget"]["steps_per_worker"] = args.steps
+        ppo = PPOConfig.from_dict(resolved["ppo"])
+        env = resolved["env"]["name"]
+        obs_dim = ENV_OBS_DIM[env] * int(resolved["model"].get("frames", 1))
+        flops = update_flops(resolved["model"], ppo, obs_dim, ENV_ACTIONS[env])
+        bound = ppo.transitions_per_update / (flops / rate)
+        with tempfile.TemporaryDirectory() as tmp:
+            metrics = train(resolved, Path(tmp) / "monitor.csv", emit=lambda _l: None,
+                            progress_interval_s=1e9)
+        sps = metrics["transitions_per_s"]
+        rollout_share = 100 * metrics["rollout_s"] / (metrics["rollout_s"] + metrics["update_s"])
+        print(f"{run.model:<11} {sps:>14,.0f} {bound:>10,.0f} {sps / bound:>6.2f} "
+              f"{rollout_share:>8.0f}% {flops / 1e9:>13.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""The PPO training loop (spec/ppo.md), model-agnostic, readable top to bottom.
+
+One call of `train` = one run: collect `memory_size` steps from `num_workers` envs, compute
+chunked GAE, run `num_epoch` epochs of sequence minibatches, repeat until the per-worker step
+budget is spent. Finished episodes go to the run's monitor.csv as they happen.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from iam_repro.envs import make_vec_env
+from iam_repro.envs.frame_stack import FrameStack
+from iam_repro.io.monitor import MonitorWriter
+from iam_repro.models import build_policy
+from iam_repro.ppo.batching import PAD, minibatches, sequence_index
+from iam_repro.ppo.config import PPOConfig
+from iam_repro.ppo.gae import chunked_gae
+from iam_repro.ppo.loss import ppo_loss
+from iam_repro.ppo.rollout import Rollout, State
+from iam_repro.ppo.schedule import linear_decay
+
+
+@dataclass
+class RunSpec:
+    """What `train` needs from a resolved run config (see iam_repro.experiments)."""
+
+    run_id: str
+    env_name: str
+    env_options: dict[str, Any]
+    model: dict[str, Any]
+    ppo: PPOConfig
+    seed: int
+    steps_per_worker: int
+    frames: int = 1
+
+    @classmethod
+    def from_resolved(cls, resolved: dict[str, Any]) -> RunSpec:
+        model = dict(resolved["model"])
+        return cls(
+            run_id=resolved["run_id"],
+            env_name=resolved["env"]["name"],
+            env_options=dict(resolved["env"].get("options", {})),
+            model=model,
+            ppo=PPOConfig.from_dict(resolved["ppo"]),
+            seed=int(resolved["seed"]),
+            steps_per_worker=int(resolved["budget"]["steps_per_worker"]),
+            frames=int(model.get("frames", 1)),
+        )
+
+
+@dataclass
+class EpisodeTracker:
+    """Per-worker running returns; emits finished episodes to the monitor."""
+
+    workers: int
+    returns: np.ndarray = field(init=False)
+    lengths: np.ndarray = field(init=False)
+    recent: deque = field(default_factory=lambda: deque(maxlen=100))
+    episodes: int = 0
+
+    def __post_init__(self) -> None:
+        self.returns = np.zeros(self.workers, dtype=np.float64)
+        self.lengths = np.zeros(self.workers, dtype=np.int64)
+
+    def record(
+        self, rewards: np.ndarray, dones: np.ndarray, step: int, elapsed: float,
+        monitor: MonitorWriter,
+    ) -> None:
+        self.returns += rewards
+        self.lengths += 1
+        if not dones.any():
+            return
+        finished = np.flatnonzero(dones)
+        returns = self.returns[finished]
+        monitor.write(
+            returns=returns,
+            lengths=self.lengths[finished],
+            times=np.full(len(finished), elapsed),
+            workers=finished,
+            steps=np.full(len(finished), step),
+        )
+        self.recent.extend(returns.tolist())
+        self.episodes += len(finished)
+        self.returns[finished] = 0.0
+        self.lengths[finished] = 0
+
+
+class ProgressLog:
+    """Writes a progress line every `interval_s` seconds (steps, throughput, return, ETA)."""
+
+    def __init__(self, emit: Callable[[str], None], run_id: str, total_steps: int,
+                 workers: int, interval_s: float) -> None:
+        self.emit, self.run_id, self.total, self.workers = emit, run_id, total_steps, workers
+        self.interval = interval_s
+        self.start = self.last = time.monotonic()
+
+    def maybe(self, step: int, recent: deque, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = step * self.workers / elapsed
+        eta = (self.total - step) * self.workers / rate if rate > 0 else math.inf
+        recent_return = f"{np.mean(recent):.2f}" if recent else "n/a"
+        self.emit(
+            f"[{self.run_id}] step {step:,}/{self.total:,} ({100 * step / self.total:.1f}%)  "
+            f"{rate:,.0f} transitions/s  return(last {len(recent)} ep) {recent_return}  "
+            f"elapsed {_duration(elapsed)}  ETA {_duration(eta)}"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def sample_actions(logits: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Categorical sample and its log-probability. logits (N, A) -> actions (N,), log_probs (N,)."""
+    log_probs = torch.log_softmax(logits, dim=-1)
+    actions = torch.multinomial(log_probs.exp(), 1, generator=generator).squeeze(-1)
+    return actions, log_probs.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+
+
+def train(
+    resolved: dict[str, Any],
+    monitor_path: Path,
+    *,
+    emit: Callable[[str], None] = print,
+    progress_interval_s: float = 30.0,
+    torch_threads: int = 1,
+) -> dict[str, Any]:
+    """Train one run and write its episodes to `monitor_path`.
+
+    Args:
+        resolved: the run's resolved config (iam_repro.experiments).
+        monitor_path: where the episode log is written (the caller moves it into place).
+        emit: receives progress lines.
+        progress_interval_s: seconds between progress lines.
+        torch_threads: intra-op threads (1 is fastest for these batch sizes).
+
+    Returns:
+        metrics: wall time, transitions, throughput, time split, last losses.
+    """
+    spec = RunSpec.from_resolved(resolved)
+    cfg = spec.ppo
+    torch.set_num_threads(torch_threads)
+    torch.manual_seed(spec.seed)  # parameter init
+    rng = np.random.default_rng(spec.seed)  # minibatch shuffling
+    sampler = torch.Generator().manual_seed(spec.seed)  # action sampling
+
+    envs = make_vec_env(spec.env_name, cfg.num_workers, seed=spec.seed, **spec.env_options)
+    env_obs_dim = int(np.prod(envs.single_observation_space.shape))
+    stack = FrameStack(cfg.num_workers, env_obs_dim, spec.frames)
+    policy = build_policy(spec.model, env_obs_dim * spec.frames, int(envs.single_action_space.n))
+    optimizer = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
+    seq_len = cfg.seq_len if policy.is_recurrent else 1
+    time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
+
+    num_updates = spec.steps_per_worker // cfg.memory_size
+    rollout = Rollout.allocate(cfg.memory_size, cfg.num_workers, stack.stacked_dim,
+                               policy.initial_state(cfg.num_workers))
+    tracker = EpisodeTracker(cfg.num_workers)
+    progress = ProgressLog(emit, spec.run_id, spec.steps_per_worker, cfg.num_workers,
+                           progress_interval_s)
+
+    obs, _ = envs.reset(seed=spec.seed)
+    obs_t = torch.from_numpy(stack.reset(obs))
+    episode_start = torch.ones(cfg.num_workers, dtype=torch.bool)
+    state = policy.initial_state(cfg.num_workers)
+    step = 0
+    t_start = time.time()
+    wall_start = time.monotonic()
+    rollout_s = update_s = 0.0
+    last_losses: dict[str, float] = {}
+
+    with MonitorWriter(monitor_path, env_id=spec.env_name, t_start=t_start) as monitor:
+        for _update in range(num_updates):
+            progress_frac = step / spec.steps_per_worker
+            lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
+            epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
+            # ---- collect memory_size steps from every worker ------------------------------
+            tick = time.monotonic()
+            with torch.inference_mode():
+                for t in range(cfg.memory_size):
+                    state = _reset_where(state, episode_start)
+                    rollout.obs[t] = obs_t
+                    rollout.episode_start[t] = episode_start
+                    for slot, s in zip(rollout.states, state, strict=True):
+                        slot[t] = s
+                    logits, value, state = policy(obs_t[None], state, episode_start[None])
+                    actions, log_probs = sample_actions(logits[0], sampler)
+                    obs, rewards, terminated, truncated, _ = envs.step(actions.numpy())
+                    dones = np.logical_or(terminated, truncated)
+                    step += 1
+                    tracker.record(rewards, dones, step, time.time() - t_start, monitor)
+                    rollout.actions[t] = actions
+                    rollout.log_probs[t] = log_probs
+                    rollout.values[t] = value[0]
+                    rollout.rewards[t] = torch.from_numpy(np.asarray(rewards, dtype=np.float32))
+                    episode_start = torch.from_numpy(dones)
+                    rollout.dones[t] = episode_start
+                    obs_t = torch.from_numpy(stack.step(obs, dones))
+                bootstrap_state = _reset_where(state, episode_start)
+                _, last_value, _ = policy(obs_t[None], bootstrap_state, episode_start[None])
+            rollout_s += time.monotonic() - tick
+
+            # ---- advantages, then num_epoch epochs of minibatches --------------------------
+            tick = time.monotonic()
+            advantages, returns = chunked_gae(
+                rollout.rewards.numpy(), rollout.values.numpy(), rollout.dones.numpy(),
+                last_value[0].numpy(), gamma=cfg.gamma, lam=cfg.lam, time_horizon=time_horizon,
+            )
+            last_losses = _update(
+                policy, optimizer, rollout, torch.from_numpy(advantages),
+                torch.from_numpy(returns), cfg, seq_len, epsilon, rng,
+            )
+            update_s += time.monotonic() - tick
+            progress.maybe(step, tracker.recent)
+        progress.maybe(step, tracker.recent, force=True)
+
+    wall = time.monotonic() - wall_start
+    transitions = step * cfg.num_workers
+    return {
+        "wall_time_s": wall,
+        "steps_per_worker": step,
+        "transitions": transitions,
+        "transitions_per_s": transitions / wall if wall > 0 else float("nan"),
+        "rollout_s": rollout_s,
+        "update_s": update_s,
+        "updates": num_updates,
+        "episodes": tracker.episodes,
+        "torch_threads": torch_threads,
+        "parameters": sum(p.numel() for p in policy.parameters()),
+        "last_losses": last_losses,
+    }
+
+
+def _reset_where(state: State, episode_start: torch.Tensor) -> State:
+    """Zero the recurrent state of workers whose episode starts now."""
+    if not state or not bool(episode_start.any()):
+        return state
+    keep = (~episode_start).to(state[0].dtype).unsqueeze(-1)
+    return tuple(s * keep for s in state)
+
+
+def _update(
+    policy: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    rollout: Rollout,
+    advantages: torch.Tensor,
+    returns: torch.Tensor,
+    cfg: PPOConfig,
+    seq_len: int,
+    epsilon: float,
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    """num_epoch epochs of sequence minibatches over one rollout; returns the last losses."""
+    steps, workers = rollout.actions.shape
+    sequences = sequence_index(rollout.episode_start.numpy(), seq_len)
+    flat = {
+        "obs": rollout.obs.reshape(steps * workers, -1),
+        "episode_start": rollout.episode_start.reshape(-1),
+        "actions": rollout.actions.reshape(-1),
+        "log_probs": rollout.log_probs.reshape(-1),
+        "values": rollout.values.reshape(-1),
+        "advantages": advantages.reshape(-1),
+        "returns": returns.reshape(-1),
+    }
+    flat_states = tuple(s.reshape(steps * workers, -1) for s in rollout.states)
+    terms = None
+    for _epoch in range(cfg.num_epoch):
+        for batch in minibatches(sequences, cfg.num_minibatches, rng):
+            # Time-major (seq_len, S) index; padding points at transition 0 and is masked out.
+            index = torch.from_numpy(batch.T.copy())
+            mask = (index != PAD).float()
+            index = index.clamp_min(0)
+            mb = {key: value[index] for key, value in flat.items()}
+            initial = tuple(s[index[0]] for s in flat_states)
+            if cfg.normalize_advantages:
+                adv = mb["advantages"]
+                count = mask.sum()
+                mean = (adv * mask).sum() / count
+                std = (((adv - mean) * mask).square().sum() / count).sqrt()
+                mb["advantages"] = (adv - mean) / (std + 1e-8)
+            logits, values, _ = policy(mb["obs"], initial, mb["episode_start"])
+            terms = ppo_loss(
+                logits, values, mb["actions"], mb["log_probs"], mb["values"],
+                mb["advantages"], mb["returns"], mask,
+                epsilon=epsilon, c1=cfg.c1, beta=cfg.beta,
+                value_clipping=cfg.value_clipping, value_loss_half=cfg.value_loss_half,
+            )
+            optimizer.zero_grad(set_to_none=True)
+            terms.total.backward()
+            if cfg.max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+    assert terms is not None
+    return {"policy": terms.policy, "value": terms.value, "entropy": terms.entropy,
+            "clip_fraction": terms.clip_fraction, "approx_kl": terms.approx_kl}

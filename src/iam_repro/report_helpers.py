@@ -1,0 +1,601 @@
+"""Small functions the report's pages call, so that the pages stay short.
+
+The book (``report/``) only *reads* what the pipeline produced under ``results/``: tables in
+``results/tables/{experiment}/``, figures in ``results/figures/{experiment}/`` and
+``results/tables/provenance.json``. Nothing here trains or aggregates; the helpers load tables
+(with a clear message when one is missing), turn them into HTML tables with verdict styling, and
+format the few numbers that the pages' prose quotes via myst-nb ``glue``.
+
+``build_book`` runs ``jupyter-book build`` the way the Snakemake report rule does.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Environment variable holding the absolute path of the results directory.
+RESULTS_ENV = "IAM_RESULTS_DIR"
+#: Environment variable holding the absolute path of MathJax 3's ``es5`` folder.
+MATHJAX_ENV = "IAM_MATHJAX_DIR"
+#: Results directory used when ``IAM_RESULTS_DIR`` is unset (relative to ``report/``, the cwd
+#: of the pages while they execute).
+DEFAULT_RESULTS = "../results"
+
+#: The tables an experiment folder holds, with the columns each must have.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "curves_paper_protocol": ("model", "seed", "step", "mean_return", "n_episodes"),
+    "curves_summary": ("model", "step", "mean", "std", "ci_low", "ci_high", "n_seeds"),
+    "final_scores": ("model", "seed", "final_return", "auc", "steps_to_threshold"),
+    "summary": ("model", "n_seeds", "mean", "std", "ci_low", "ci_high", "paper_value"),
+    "compute": ("model", "seed", "wall_time_s", "transitions", "steps_per_worker",
+                "transitions_per_s"),
+    "claims": ("claim_id", "claim", "paper_value", "reproduced_value", "ci_low", "ci_high",
+               "tolerance", "verdict", "evidence"),
+    "deviations": ("model", "option", "value", "original", "description"),
+}
+
+#: Verdict words used in the claims tables, and the CSS class each is shown with.
+VERDICTS: dict[str, str] = {
+    "reproduced": "verdict-reproduced",
+    "partly": "verdict-partly",
+    "not reproduced": "verdict-not-reproduced",
+    "not yet run": "verdict-not-run",
+}
+
+
+@dataclass(frozen=True)
+class PaperClaim:
+    """One claim of the paper that the report tests (spec/paper.md, "Claims to test")."""
+
+    number: int
+    experiment: str
+    text: str
+
+
+#: The seven claims, in the paper's words as summarised by spec/paper.md. These are the
+#: *paper's* statements (not results), so they are typed here; every result comes from a table.
+PAPER_CLAIMS: tuple[PaperClaim, ...] = (
+    PaperClaim(1, "warehouse", "IAM ends above LSTM (final return, and area under the curve)."),
+    PaperClaim(2, "warehouse", "IAM ends above FNN with 8 stacked observations and above FNN "
+               "with 1 observation."),
+    PaperClaim(3, "warehouse", "IAM learns faster than LSTM (steps to reach a return threshold)."),
+    PaperClaim(4, "traffic", "IAM ends above LSTM and above both FNNs."),
+    PaperClaim(5, "traffic", "IAM learns much faster than LSTM (steps to reach a return of -10)."),
+    PaperClaim(6, "all", "IAM trains faster in wall-clock time than LSTM and than FNN with "
+               "stacked frames (measured throughput)."),
+    PaperClaim(7, "atari", "Flickering Atari: IAM (attention) is at least as good as LSTM and as "
+               "FNN with 4 frames (model against model; the paper's numbers are unavailable)."),
+)
+
+
+class MissingResultsError(FileNotFoundError):
+    """A table or figure the book needs is not in the results directory."""
+
+
+# --------------------------------------------------------------------------------------------
+# Locating and loading results
+
+
+def results_dir(default: str | os.PathLike[str] = DEFAULT_RESULTS) -> Path:
+    """The results directory: ``$IAM_RESULTS_DIR`` if set, else ``default`` (resolved)."""
+    return Path(os.environ.get(RESULTS_ENV) or default).resolve()
+
+
+def experiments(results: Path) -> list[str]:
+    """Experiments present in this build: the sub-folders of ``results/tables`` (sorted).
+
+    ``warehouse`` (the paper's main benchmark) comes first when present.
+    """
+    tables = Path(results) / "tables"
+    if not tables.is_dir():
+        return []
+    names = sorted(p.name for p in tables.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(names, key=lambda name: name != "warehouse")
+
+
+def table_path(results: Path, experiment: str, name: str) -> Path:
+    """Path of ``results/tables/{experiment}/{name}.csv``."""
+    return Path(results) / "tables" / experiment / f"{name}.csv"
+
+
+def figure_path(results: Path, experiment: str, name: str = "fig5.png") -> Path:
+    """Path of ``results/figures/{experiment}/{name}``."""
+    return Path(results) / "figures" / experiment / name
+
+
+def load_table(results: Path, experiment: str, name: str) -> pd.DataFrame:
+    """Read one of an experiment's result tables and check its columns.
+
+    Args:
+        results: the results directory.
+        experiment: experiment name (a folder of ``results/tables``).
+        name: table name without ``.csv``, one of ``TABLE_COLUMNS``.
+
+    Raises:
+        MissingResultsError: the file does not exist (message names the file and the rule).
+        ValueError: the file lacks a required column, or is not a readable CSV.
+    """
+    path = table_path(results, experiment, name)
+    if not path.is_file():
+        raise MissingResultsError(
+            f"{path} does not exist: experiment '{experiment}' has no '{name}' table. "
+            "Run the pipeline's aggregate rule (snakemake) before building the book."
+        )
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not a readable CSV table ({err}); rerun the aggregate "
+                         "rule to regenerate it.") from err
+    required = TABLE_COLUMNS.get(name, ())
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} lacks column(s) {missing}; expected {list(required)}. "
+                         "Rerun the aggregate rule to regenerate it.")
+    return frame
+
+
+def try_load_table(results: Path, experiment: str, name: str) -> pd.DataFrame | None:
+    """Like ``load_table`` but returns None when the file is absent (bad files still raise)."""
+    try:
+        return load_table(results, experiment, name)
+    except MissingResultsError:
+        return None
+
+
+def concat_tables(results: Path, name: str, names: Iterable[str] | None = None) -> pd.DataFrame:
+    """One table from every experiment, stacked, with an ``experiment`` column first.
+
+    Experiments without the table are skipped; with none, the frame is empty but has the
+    table's columns.
+    """
+    frames = []
+    for experiment in experiments(results) if names is None else names:
+        frame = try_load_table(results, experiment, name)
+        if frame is not None and len(frame):
+            frames.append(frame.assign(experiment=experiment))
+    columns = ["experiment", *TABLE_COLUMNS.get(name, ())]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    merged = pd.concat(frames, ignore_index=True)
+    return merged[["experiment", *[c for c in merged.columns if c != "experiment"]]]
+
+
+def load_provenance(results: Path) -> dict[str, Any] | None:
+    """``results/tables/provenance.json`` as a dict, or None when it is absent."""
+    path = Path(results) / "tables" / "provenance.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); rerun the aggregate rule.") from err
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == "" or value.strip().lower() == "nan"
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_float(value: Any) -> float | None:
+    """The value as a float, or None when it is not a number (strings like 'n/a')."""
+    if _is_missing(value) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def format_value(value: Any, digits: int = 3) -> str:
+    """A number in a short human form; strings pass through; missing values become '—'.
+
+    Examples: 38.234 -> '38.2', 0.01234 -> '0.0123', 2200000 -> '2.2e6', 1234.0 -> '1,234',
+    12 -> '12', float('nan') -> '—', 'not available' -> 'not available'.
+    """
+    if _is_missing(value):
+        return "—"
+    number = _as_float(value)
+    if number is None:
+        return str(value)
+    if math.isinf(number):
+        return "∞" if number > 0 else "−∞"
+    magnitude = abs(number)
+    if magnitude >= 1e5:
+        mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent)}"
+    if number == int(number):
+        return f"{int(number):,}"
+    if magnitude >= 1000:
+        return f"{number:,.0f}"
+    return f"{number:.{digits}g}"
+
+
+def format_ci(low: Any, high: Any, digits: int = 3) -> str:
+    """A confidence interval as '[low, high]', or '—' when either end is missing."""
+    if _is_missing(low) or _is_missing(high):
+        return "—"
+    return f"[{format_value(low, digits)}, {format_value(high, digits)}]"
+
+
+def model_label(model: str) -> str:
+    """Readable model name: 'FNN8' -> 'FNN (8 obs)'; other names unchanged."""
+    match = re.fullmatch(r"FNN(\d+)", str(model))
+    if match:
+        return f"FNN ({match.group(1)} obs)"
+    return str(model)
+
+
+def normalise_verdict(verdict: Any) -> str:
+    """Map a verdict string onto one of ``VERDICTS`` (case and spacing insensitive).
+
+    'Reproduced' -> 'reproduced', 'partly reproduced' -> 'partly', 'not_reproduced' ->
+    'not reproduced'; missing -> 'not yet run'. Unknown words are returned lower-cased.
+    """
+    if _is_missing(verdict):
+        return "not yet run"
+    text = re.sub(r"[\s_-]+", " ", str(verdict).strip().lower())
+    if text.startswith("not reproduced") or text in {"no", "failed"}:
+        return "not reproduced"
+    if text.startswith("partly") or text.startswith("partial"):
+        return "partly"
+    if text.startswith("not yet") or text in {"not run", "missing", "no data"}:
+        return "not yet run"
+    if text.startswith("reproduced") or text == "yes":
+        return "reproduced"
+    return text
+
+
+def verdict_badge(verdict: Any) -> str:
+    """HTML for a verdict, styled by its class (see report/_static/custom.css)."""
+    word = normalise_verdict(verdict)
+    css = VERDICTS.get(word, "verdict-other")
+    return f'<span class="verdict {css}">{html.escape(word)}</span>'
+
+
+def html_table(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str] | None = None,
+    *,
+    verdict_column: str | None = "verdict",
+    digits: int = 3,
+    caption: str | None = None,
+    raw_html_columns: Sequence[str] = (),
+) -> str:
+    """Render a DataFrame as an HTML table for the book.
+
+    Args:
+        frame: the rows to show.
+        columns: which columns to show, in order, mapped to their headers (default: all,
+            headed by their names).
+        verdict_column: a column (by its name in ``frame``) shown as a coloured verdict badge.
+        digits: significant digits for numbers (see ``format_value``).
+        caption: optional caption above the table.
+        raw_html_columns: columns whose cells are already HTML (not escaped).
+
+    Returns:
+        An HTML string: ``<table class="iam-table">`` with escaped cells.
+    """
+    columns = dict(columns) if columns is not None else {c: str(c) for c in frame.columns}
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise KeyError(f"html_table: column(s) {absent} not in the table {list(frame.columns)}")
+    parts = ['<div class="iam-table-wrap"><table class="iam-table">']
+    if caption:
+        parts.append(f"<caption>{html.escape(caption)}</caption>")
+    parts.append("<thead><tr>")
+    for header in columns.values():
+        parts.append(f"<th>{html.escape(str(header))}</th>")
+    parts.append("</tr></thead><tbody>")
+    for _, row in frame.iterrows():
+        parts.append("<tr>")
+        for column in columns:
+            value = row[column]
+            if column == verdict_column:
+                cell = verdict_badge(value)
+            elif column in raw_html_columns:
+                cell = str(value)
+            else:
+                cell = html.escape(format_value(value, digits))
+            numeric = _as_float(value) is not None and column != verdict_column
+            css = ' class="num"' if numeric else ""
+            parts.append(f"<td{css}>{cell}</td>")
+        parts.append("</tr>")
+    parts.append("</tbody></table></div>")
+    return "".join(parts)
+
+
+def notice(title: str, text: str, kind: str = "warning") -> str:
+    """HTML admonition (the theme's note/warning box) for messages such as 'not run'."""
+    return (f'<div class="admonition {html.escape(kind)}"><p class="admonition-title">'
+            f"{html.escape(title)}</p><p>{html.escape(text)}</p></div>")
+
+
+def not_run_notice(experiment: str, what: str = "results") -> str:
+    """The standard 'not run in this build' box for an experiment without tables."""
+    return notice(
+        f"{experiment}: not run in this build",
+        f"The results directory holds no {what} for the '{experiment}' experiment, so this "
+        "section is empty. Add the experiment to config/config.yaml and rerun the pipeline.",
+    )
+
+
+def show_html(markup: str) -> None:
+    """Display HTML as a cell output (imported lazily: IPython exists only in the kernel)."""
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+# --------------------------------------------------------------------------------------------
+# Claims
+
+
+def claim_number(claim_id: Any) -> int | None:
+    """The paper-claim number a claims-table id refers to: 1, '1', '1a', 'claim-2b' -> int."""
+    if _is_missing(claim_id):
+        return None
+    number = _as_float(claim_id)
+    if number is not None and number == int(number):
+        return int(number)
+    match = re.search(r"(\d+)", str(claim_id))
+    return int(match.group(1)) if match else None
+
+
+def claims_overview(claims: pd.DataFrame) -> pd.DataFrame:
+    """Every paper claim 1–7 with the reproduced rows that test it.
+
+    Args:
+        claims: claims tables of all experiments stacked (``concat_tables(results, 'claims')``),
+            with an ``experiment`` column.
+
+    Returns:
+        One row per claims-table row, ordered by claim number, plus one 'not yet run' row for
+        each paper claim that no table tests; rows whose id matches no paper claim come last.
+        Columns: number, claim_id, experiment, claim, paper_value, reproduced_value, ci,
+        tolerance, verdict, evidence.
+    """
+    columns = ["number", "claim_id", "experiment", "claim", "paper_value", "reproduced_value",
+               "ci", "tolerance", "verdict", "evidence"]
+    rows: list[dict[str, Any]] = []
+    claims = claims.copy()
+    claims["number"] = [claim_number(c) for c in claims["claim_id"]] if len(claims) else []
+    known = {c.number for c in PAPER_CLAIMS}
+    for paper_claim in PAPER_CLAIMS:
+        tested = claims[claims["number"] == paper_claim.number]
+        if tested.empty:
+            rows.append({
+                "number": paper_claim.number, "claim_id": str(paper_claim.number),
+                "experiment": paper_claim.experiment, "claim": paper_claim.text,
+                "paper_value": None, "reproduced_value": None, "ci": "—", "tolerance": None,
+                "verdict": "not yet run", "evidence": "no results for this claim in this build",
+            })
+            continue
+        for _, row in tested.iterrows():
+            rows.append(_claim_row(row, paper_claim.number))
+    for _, row in claims[~claims["number"].isin(known)].iterrows():
+        rows.append(_claim_row(row, row["number"]))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _claim_row(row: pd.Series, number: Any) -> dict[str, Any]:
+    return {
+        "number": number, "claim_id": str(row["claim_id"]),
+        "experiment": row.get("experiment", ""), "claim": row["claim"],
+        "paper_value": row["paper_value"], "reproduced_value": row["reproduced_value"],
+        "ci": format_ci(row["ci_low"], row["ci_high"]), "tolerance": row["tolerance"],
+        "verdict": normalise_verdict(row["verdict"]), "evidence": row["evidence"],
+    }
+
+
+#: Headers of the claims table as the pages show it.
+CLAIM_COLUMNS = {
+    "claim_id": "#", "experiment": "experiment", "claim": "claim",
+    "paper_value": "paper", "reproduced_value": "reproduced", "ci": "95% CI",
+    "tolerance": "tolerance", "verdict": "verdict", "evidence": "evidence",
+}
+
+
+def claims_html(overview: pd.DataFrame) -> str:
+    """HTML for a ``claims_overview`` frame (or a subset of its rows)."""
+    return html_table(overview, CLAIM_COLUMNS)
+
+
+def claim_verdict_text(claims: pd.DataFrame, number: int) -> str:
+    """One line stating the verdict(s) of a paper claim, for the pages' prose.
+
+    'reproduced' when one row tests the claim; 'reproduced (1a), partly (1b)' when several;
+    'not yet run' when none.
+    """
+    if claims.empty:
+        return "not yet run"
+    tested = claims[[claim_number(c) == number for c in claims["claim_id"]]]
+    if tested.empty:
+        return "not yet run"
+    verdicts = [normalise_verdict(v) for v in tested["verdict"]]
+    if len(verdicts) == 1:
+        return verdicts[0]
+    return ", ".join(f"{v} ({c})" for v, c in zip(verdicts, tested["claim_id"], strict=True))
+
+
+def verdict_counts(overview: pd.DataFrame) -> str:
+    """'3 reproduced, 1 partly, 2 not reproduced, 4 not yet run' over the overview's rows."""
+    counts = overview["verdict"].value_counts()
+    order = [*VERDICTS, *[v for v in counts.index if v not in VERDICTS]]
+    return ", ".join(f"{counts[v]} {v}" for v in order if v in counts)
+
+
+# --------------------------------------------------------------------------------------------
+# Results tables
+
+
+#: Headers of the final-return summary table.
+SUMMARY_COLUMNS = {
+    "label": "model", "n_seeds": "seeds", "mean": "mean", "std": "std", "ci": "95% CI",
+    "paper_value": "paper (Fig. 5)",
+}
+
+
+def summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """The across-seed final-return summary with a readable model label and a CI column."""
+    frame = summary.copy()
+    frame["label"] = [model_label(m) for m in frame["model"]]
+    frame["ci"] = [format_ci(lo, hi) for lo, hi in zip(frame["ci_low"], frame["ci_high"],
+                                                       strict=True)]
+    return frame
+
+
+def estimate_text(summary: pd.DataFrame | None, model: str) -> str:
+    """'38.2 (95% CI 37.1 to 39.4, sd 1.3, 5 seeds)' for one model, or 'not run'."""
+    if summary is None:
+        return "not run"
+    rows = summary[summary["model"] == model]
+    if rows.empty:
+        return "not run"
+    row = rows.iloc[0]
+    seeds = int(row["n_seeds"]) if _as_float(row["n_seeds"]) is not None else "?"
+    plural = "" if seeds == 1 else "s"
+    if _is_missing(row["ci_low"]) or _is_missing(row["ci_high"]):
+        return f"{format_value(row['mean'])} ({seeds} seed{plural})"
+    return (f"{format_value(row['mean'])} (95% CI {format_value(row['ci_low'])} to "
+            f"{format_value(row['ci_high'])}, sd {format_value(row['std'])}, "
+            f"{seeds} seed{plural})")
+
+
+def paper_value_text(summary: pd.DataFrame | None, model: str) -> str:
+    """The paper's value for one model from the summary table, or 'not available'."""
+    if summary is None:
+        return "not available"
+    rows = summary[summary["model"] == model]
+    if rows.empty or _is_missing(rows.iloc[0]["paper_value"]):
+        return "not available"
+    return format_value(rows.iloc[0]["paper_value"])
+
+
+#: Headers of the per-run compute table.
+COMPUTE_RUN_COLUMNS = {
+    "label": "model", "seed": "seed", "wall_time_s": "wall time (s)",
+    "transitions": "transitions", "steps_per_worker": "steps per worker",
+    "transitions_per_s": "transitions / s",
+}
+
+#: Headers of the per-model compute table.
+COMPUTE_MODEL_COLUMNS = {
+    "label": "model", "runs": "runs", "wall_time_s": "mean wall time (s)",
+    "transitions_per_s": "mean transitions / s", "relative": "throughput relative to IAM",
+}
+
+
+def compute_per_model(compute: pd.DataFrame) -> pd.DataFrame:
+    """Mean wall time and throughput per model (a display summary of ``compute.csv``).
+
+    Columns: model, label, runs, wall_time_s, transitions_per_s, relative (throughput divided
+    by IAM's; NaN when IAM is absent). Model order as first seen in the table.
+    """
+    order = list(dict.fromkeys(compute["model"]))
+    grouped = compute.groupby("model", sort=False).agg(
+        runs=("seed", "size"), wall_time_s=("wall_time_s", "mean"),
+        transitions_per_s=("transitions_per_s", "mean"),
+    ).reindex(order).reset_index()
+    grouped["label"] = [model_label(m) for m in grouped["model"]]
+    iam = grouped.loc[grouped["model"] == "IAM", "transitions_per_s"]
+    base = float(iam.iloc[0]) if len(iam) and float(iam.iloc[0]) > 0 else math.nan
+    grouped["relative"] = grouped["transitions_per_s"] / base
+    return grouped
+
+
+# --------------------------------------------------------------------------------------------
+# Building the book
+
+
+def build_book(
+    report_src: str | os.PathLike[str],
+    results_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    mathjax_dir: str | os.PathLike[str],
+    *,
+    timeout_s: float | None = 1800,
+) -> Path:
+    """Build the Jupyter Book with the pipeline's command and return its HTML directory.
+
+    Runs ``jupyter-book build <report_src> --path-output <out_dir> --all -W --keep-going`` with
+    ``IAM_RESULTS_DIR`` and ``IAM_MATHJAX_DIR`` set (absolute paths). Warnings are errors, so a
+    page whose code fails, a missing glue key or a broken reference fails the build.
+
+    Args:
+        report_src: the book's source folder (``report/``).
+        results_dir: the pipeline's results folder (holding ``tables/`` and ``figures/``).
+        out_dir: where ``_build/html`` is written.
+        mathjax_dir: MathJax 3's ``es5`` folder (holds ``tex-chtml.js``), copied into the book.
+        timeout_s: wall-clock limit for the whole build.
+
+    Returns:
+        ``<out_dir>/_build/html``.
+
+    Raises:
+        FileNotFoundError: the sources, the MathJax folder or jupyter-book is missing.
+        RuntimeError: the build failed; the message ends with the tail of its log.
+    """
+    report_src = Path(report_src).resolve()
+    out_dir = Path(out_dir).resolve()
+    mathjax_dir = Path(mathjax_dir).resolve()
+    if not (report_src / "_config.yml").is_file():
+        raise FileNotFoundError(f"{report_src} is not a Jupyter Book folder (no _config.yml)")
+    if not (mathjax_dir / "tex-chtml.js").is_file():
+        raise FileNotFoundError(
+            f"{mathjax_dir} is not MathJax 3's es5 folder (no tex-chtml.js); run "
+            "scripts/setup.sh, which fetches it into .cache/mathjax/es5")
+    # The jupyter-book next to this interpreter, so the book runs in the same environment
+    # (and finds the python3 kernel installed into it).
+    candidate = Path(sys.executable).parent / "jupyter-book"
+    executable = str(candidate) if candidate.exists() else shutil.which("jupyter-book")
+    if executable is None:
+        raise FileNotFoundError("jupyter-book is not installed: pip install -e '.[workflow]'")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env[RESULTS_ENV] = str(Path(results_dir).resolve())
+    env[MATHJAX_ENV] = str(mathjax_dir)
+    # Pages import this package; make sure they get this very copy even without an install.
+    src = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    env.setdefault("MPLBACKEND", "Agg")
+    command = [executable, "build", str(report_src), "--path-output", str(out_dir), "--all",
+               "-W", "--keep-going"]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise RuntimeError(f"jupyter-book build timed out after {timeout_s} s: "
+                           f"{' '.join(command)}") from err
+    log = (done.stdout or "") + (done.stderr or "")
+    (out_dir / "jupyter-book-build.log").write_text(log)
+    html_dir = out_dir / "_build" / "html"
+    if done.returncode != 0 or not (html_dir / "index.html").is_file():
+        tail = "\n".join(log.splitlines()[-60:])
+        raise RuntimeError(
+            f"jupyter-book build failed (exit {done.returncode}); full log in "
+            f"{out_dir / 'jupyter-book-build.log'}; last lines:\n{tail}")
+    return html_dir

@@ -1,0 +1,33 @@
+# Monitor logs -> tables (curves on the paper's protocol and a common grid, scores, claims).
+
+
+rule aggregate:
+    input:
+        experiment_run_files,
+    output:
+        expand(TABLES + "/{name}.csv", name=TABLE_NAMES, allow_missing=True),
+    params:
+        run_dirs=experiment_run_dirs,
+        summary_window=experiment_setting("summary_window"),
+        threshold=experiment_setting("threshold"),
+        budget=experiment_setting("budget"),
+        env=experiment_setting("env"),
+        aggregation=config["aggregation"],
+    log:
+        LOGS + "/aggregate/{experiment}.log",
+    script:
+        "../scripts/aggregate.py"
+
+
+rule provenance:
+    input:
+        all_run_infos(),
+    output:
+        RESULTS + "/tables/provenance.json",
+    params:
+        preset=PIPELINE.preset,
+        experiments=list(EXPERIMENTS),
+    log:
+        LOGS + "/provenance.log",
+    script:
+        "../scripts/provenance.py"

@@ -1,0 +1,86 @@
+# Config -> runs table, and the target functions every other rule uses.
+# The library validates everything (iam_repro.experiments) and raises one clear message.
+import json
+import sys
+from pathlib import Path
+
+from iam_repro.experiments import ConfigError, load_config, load_experiments, runs_table
+
+try:
+    PIPELINE = load_config(config, config_path="config/config.yaml")
+    EXPERIMENTS = {exp.name: exp for exp in load_experiments(PIPELINE)}
+    RUNS = runs_table(list(EXPERIMENTS.values()), PIPELINE.preset)
+except ConfigError as error:
+    sys.exit(f"iam-repro: configuration error\n{error}")
+
+RESULTS = PIPELINE.results_dir
+RUN_DIR = RESULTS + "/runs/{experiment}/{env}/{model}/seed_{seed}"
+TABLES = RESULTS + "/tables/{experiment}"
+FIGURES = RESULTS + "/figures/{experiment}"
+LOGS = RESULTS + "/logs"
+BOOK_DIR = "report/_build/html"
+BOOK_INDEX = BOOK_DIR + "/index.html"
+TABLE_NAMES = [
+    "curves_paper_protocol",
+    "curves_rolling",
+    "curves_summary",
+    "final_scores",
+    "summary",
+    "compute",
+    "claims",
+    "deviations",
+]
+RESOLVED = {run.run_id: run.resolved for run in RUNS}
+
+
+wildcard_constraints:
+    experiment=r"[A-Za-z0-9_\-]+",
+    env=r"[A-Za-z0-9_\-]+",
+    model=r"[A-Za-z0-9_\-]+",
+    seed=r"\d+",
+
+
+def resolved_config(wildcards):
+    """The resolved config of one run (a job's params: a change retrains only that run)."""
+    run_id = f"{wildcards.experiment}/{wildcards.env}/{wildcards.model}/seed_{wildcards.seed}"
+    return RESOLVED[run_id]
+
+
+def experiment_run_dirs(wildcards):
+    """Run folders of one experiment under the current preset."""
+    return [
+        RUN_DIR.format(experiment=r.experiment, env=r.env, model=r.model, seed=r.seed)
+        for r in RUNS
+        if r.experiment == wildcards.experiment
+    ]
+
+
+def experiment_run_files(wildcards):
+    return [f"{d}/{name}" for d in experiment_run_dirs(wildcards) for name in ("monitor.csv", "run.json")]
+
+
+def all_tables():
+    return expand(TABLES + "/{name}.csv", experiment=list(EXPERIMENTS), name=TABLE_NAMES)
+
+
+def all_figures():
+    return expand(FIGURES + "/fig5.png", experiment=list(EXPERIMENTS))
+
+
+def all_run_infos():
+    return [
+        RUN_DIR.format(experiment=r.experiment, env=r.env, model=r.model, seed=r.seed) + "/run.json"
+        for r in RUNS
+    ]
+
+
+def experiment_setting(key):
+    """A setting shared by all runs of an experiment (from its resolved config)."""
+
+    def lookup(wildcards):
+        for run in RUNS:
+            if run.experiment == wildcards.experiment:
+                return run.resolved[key]
+        raise ValueError(f"no runs for experiment {wildcards.experiment!r}")
+
+    return lookup

@@ -1,0 +1,16 @@
+"""Snakemake adapter: one training run (rule train)."""
+
+from pathlib import Path
+
+from iam_repro.run import run_training
+from iam_repro.workflow_log import line_logger
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+with line_logger(sm.log[0]) as emit:
+    run_training(
+        sm.params.resolved,
+        Path(sm.output.monitor).parent,
+        emit=emit,
+        torch_threads=sm.threads,
+        progress_interval_s=sm.params.progress_interval_s,
+    )
