@@ -1,12 +1,14 @@
 # iam-repro: regenerate every run, table, figure and the book.
 #   snakemake --cores 32                           # paper scale (config/config.yaml: preset)
 #   snakemake --cores 2 --config preset=quick      # the README's quick pipeline
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -28,12 +28,21 @@ def run_training(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     partial = run_dir / "monitor.csv.partial"
-    emit(f"[{resolved['run_id']}] training {resolved['model_name']} on {resolved['env']['name']}"
-         f" for {resolved['budget']['steps_per_worker']:,} steps per worker")
-    metrics = train(resolved, partial, emit=emit, torch_threads=torch_threads,
-                    progress_interval_s=progress_interval_s)
+    emit(
+        f"[{resolved['run_id']}] training {resolved['model_name']} on {resolved['env']['name']}"
+        f" for {resolved['budget']['steps_per_worker']:,} steps per worker"
+    )
+    metrics = train(
+        resolved,
+        partial,
+        emit=emit,
+        torch_threads=torch_threads,
+        progress_interval_s=progress_interval_s,
+    )
     write_run_info(run_dir / "run.json", config=resolved, metrics=metrics)
     os.replace(partial, run_dir / "monitor.csv")
-    emit(f"[{resolved['run_id']}] done: {metrics['transitions']:,} transitions in "
-         f"{metrics['wall_time_s']:.1f} s ({metrics['transitions_per_s']:,.0f} transitions/s)")
+    emit(
+        f"[{resolved['run_id']}] done: {metrics['transitions']:,} transitions in "
+        f"{metrics['wall_time_s']:.1f} s ({metrics['transitions_per_s']:,.0f} transitions/s)"
+    )
     return metrics

@@ -81,7 +81,7 @@ def test_sequences_cover_every_transition_once_in_time_order(seq_len):
         assert (np.diff(idx // workers) == 1).all(), "consecutive time steps"
         assert not starts[idx[1:] // workers, idx[1:] % workers].any(), "no episode start inside"
     for batch_seed in range(3):
-        batches = minibatches(seqs, 4, np.random.default_rng(batch_seed))
+        batches = minibatches(seqs, 4, np.random.default_rng(batch_seed), workers)
         assert len(batches) == 4
         flat = np.concatenate([b.ravel() for b in batches])
         assert sorted(flat[flat != PAD].tolist()) == list(range(steps * workers))
@@ -97,8 +97,22 @@ def test_sequence_padding_counts_hand_computed():
 
 def test_feedforward_minibatches_hold_memory_size_over_batches_transitions():
     starts = np.zeros((128, 8), bool)
-    batches = minibatches(sequence_index(starts, 1), 4, np.random.default_rng(0))
+    batches = minibatches(sequence_index(starts, 1), 4, np.random.default_rng(0), 8)
     assert [b.size for b in batches] == [256] * 4
+    for batch in batches:  # lockstep: each time step comes with all 8 workers
+        times = batch.ravel() // 8
+        assert all((times == t).sum() == 8 for t in np.unique(times))
+
+
+def test_lockstep_recurrent_minibatches_keep_workers_of_a_slot_together():
+    starts = np.zeros((128, 8), bool)
+    starts[[0, 100]] = True  # all workers start episodes together (warehouse)
+    seqs = sequence_index(starts, 8)
+    batches = minibatches(seqs, 4, np.random.default_rng(1), 8)
+    for batch in batches:
+        first_steps = batch[:, 0]
+        for t in np.unique(first_steps // 8):
+            assert sorted(first_steps[first_steps // 8 == t] % 8) == list(range(8))
 
 
 def _loss_inputs(n, seed=0):

@@ -6,14 +6,23 @@ from pathlib import Path
 
 from iam_repro.experiments import ConfigError, load_config, load_experiments, runs_table
 
+
+def _with_experiments_dir_found(config):
+    """A relative experiments_dir is looked up in the working directory, then beside the Snakefile."""
+    folder = Path(config.get("experiments_dir", "config/experiments"))
+    if folder.is_absolute() or folder.exists():
+        return config
+    return {**config, "experiments_dir": str(Path(workflow.basedir) / folder)}
+
+
 try:
-    PIPELINE = load_config(config, config_path="config/config.yaml")
+    PIPELINE = load_config(_with_experiments_dir_found(config), config_path="config/config.yaml")
     EXPERIMENTS = {exp.name: exp for exp in load_experiments(PIPELINE)}
     RUNS = runs_table(list(EXPERIMENTS.values()), PIPELINE.preset)
 except ConfigError as error:
     sys.exit(f"iam-repro: configuration error\n{error}")
 
-RESULTS = PIPELINE.results_dir
+RESULTS = str(PIPELINE.results_dir)
 RUN_DIR = RESULTS + "/runs/{experiment}/{env}/{model}/seed_{seed}"
 TABLES = RESULTS + "/tables/{experiment}"
 FIGURES = RESULTS + "/figures/{experiment}"

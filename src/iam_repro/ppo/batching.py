@@ -41,20 +41,41 @@ def sequence_index(episode_start: np.ndarray, seq_len: int) -> np.ndarray:
 
 
 def minibatches(
-    sequences: np.ndarray, num_minibatches: int, rng: np.random.Generator
+    sequences: np.ndarray, num_minibatches: int, rng: np.random.Generator, num_workers: int
 ) -> list[np.ndarray]:
     """Shuffle sequences and split them into `num_minibatches` near-equal groups.
 
-    Every sequence (hence every transition) lands in exactly one minibatch per epoch, and the
-    steps inside a sequence keep their time order.
+    As in the original, when every worker's sequences cover the same time steps (workers in
+    lockstep with equal episode lengths, as in the warehouse) the shuffle permutes time slots
+    and keeps all workers of a slot in the same minibatch. Otherwise (episodes of different
+    lengths) sequences are shuffled individually. Either way every transition lands in exactly
+    one minibatch per epoch and the steps inside a sequence keep their time order.
 
     Args:
-        sequences: (S, seq_len) from `sequence_index`.
+        sequences: (S, seq_len) from `sequence_index` (ordered worker by worker).
         num_minibatches: groups per epoch (memory_size / batch_size in the original).
         rng: the run's numpy generator (consumed: one permutation per call).
+        num_workers: N, to recover each index's time step (index // N).
 
     Returns:
         list of (S_i, seq_len) arrays.
     """
-    order = rng.permutation(len(sequences))
-    return [sequences[part] for part in np.array_split(order, num_minibatches) if len(part)]
+    slots = _aligned_slots(sequences, num_workers)
+    if slots is None:
+        order = rng.permutation(len(sequences))
+        return [sequences[part] for part in np.array_split(order, num_minibatches) if len(part)]
+    order = rng.permutation(slots.shape[1])
+    return [
+        slots[:, part].reshape(-1, sequences.shape[1])
+        for part in np.array_split(order, num_minibatches)
+        if len(part)
+    ]
+
+
+def _aligned_slots(sequences: np.ndarray, num_workers: int) -> np.ndarray | None:
+    """(N, S/N, seq_len) view when all workers' sequences span the same time steps, else None."""
+    if len(sequences) % num_workers:
+        return None
+    blocks = sequences.reshape(num_workers, -1, sequences.shape[1])
+    times = np.where(blocks == PAD, -1, blocks // num_workers)
+    return blocks if (times == times[0]).all() else None

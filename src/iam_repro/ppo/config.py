@@ -31,11 +31,11 @@ class PPOConfig:
     learning_rate: float = 2.5e-4
     """Initial Adam learning rate, decayed linearly to `learning_rate_final` over the budget."""
     learning_rate_final: float = 1e-10
-    """End value of the linear learning-rate decay."""
+    """End value of the linear learning-rate decay (the original's polynomial_decay end)."""
     epsilon: float = 0.1
     """Initial clip range (policy ratio and value clipping), decayed linearly."""
-    epsilon_final: float = 1e-10
-    """End value of the linear clip-range decay."""
+    epsilon_final: float = 1e-5
+    """End value of the linear clip-range decay (the original's polynomial_decay end)."""
     gamma: float = 0.99
     """Discount factor."""
     lam: float = 0.95
@@ -59,19 +59,32 @@ class PPOConfig:
 
     def __post_init__(self) -> None:
         problems = []
-        for name in ("num_workers", "memory_size", "time_horizon", "batch_size", "num_epoch",
-                     "seq_len"):
+        for name in (
+            "num_workers",
+            "memory_size",
+            "time_horizon",
+            "batch_size",
+            "num_epoch",
+            "seq_len",
+        ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if problems:  # the divisibility checks below need positive sizes
+            raise ValueError("invalid PPO settings: " + "; ".join(problems))
         if self.memory_size % self.batch_size:
-            problems.append(f"memory_size ({self.memory_size}) must be a multiple of batch_size "
-                            f"({self.batch_size})")
+            problems.append(
+                f"memory_size ({self.memory_size}) must be a multiple of batch_size "
+                f"({self.batch_size})"
+            )
         if self.memory_size % self.time_horizon:
-            problems.append(f"memory_size ({self.memory_size}) must be a multiple of time_horizon "
-                            f"({self.time_horizon})")
+            problems.append(
+                f"memory_size ({self.memory_size}) must be a multiple of time_horizon "
+                f"({self.time_horizon})"
+            )
         if self.batch_size % self.seq_len:
-            problems.append(f"batch_size ({self.batch_size}) must be a multiple of seq_len "
-                            f"({self.seq_len})")
+            problems.append(
+                f"batch_size ({self.batch_size}) must be a multiple of seq_len ({self.seq_len})"
+            )
         for name in ("learning_rate", "epsilon", "gamma", "lam", "c1", "adam_epsilon"):
             if not getattr(self, name) > 0:
                 problems.append(f"{name} must be > 0, got {getattr(self, name)}")

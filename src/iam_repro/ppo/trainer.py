@@ -73,7 +73,11 @@ class EpisodeTracker:
         self.lengths = np.zeros(self.workers, dtype=np.int64)
 
     def record(
-        self, rewards: np.ndarray, dones: np.ndarray, step: int, elapsed: float,
+        self,
+        rewards: np.ndarray,
+        dones: np.ndarray,
+        step: int,
+        elapsed: float,
         monitor: MonitorWriter,
     ) -> None:
         self.returns += rewards
@@ -98,8 +102,14 @@ class EpisodeTracker:
 class ProgressLog:
     """Writes a progress line every `interval_s` seconds (steps, throughput, return, ETA)."""
 
-    def __init__(self, emit: Callable[[str], None], run_id: str, total_steps: int,
-                 workers: int, interval_s: float) -> None:
+    def __init__(
+        self,
+        emit: Callable[[str], None],
+        run_id: str,
+        total_steps: int,
+        workers: int,
+        interval_s: float,
+    ) -> None:
         self.emit, self.run_id, self.total, self.workers = emit, run_id, total_steps, workers
         self.interval = interval_s
         self.start = self.last = time.monotonic()
@@ -128,7 +138,9 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def sample_actions(logits: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_actions(
+    logits: torch.Tensor, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Categorical sample and its log-probability. logits (N, A) -> actions (N,), log_probs (N,)."""
     log_probs = torch.log_softmax(logits, dim=-1)
     actions = torch.multinomial(log_probs.exp(), 1, generator=generator).squeeze(-1)
@@ -171,11 +183,13 @@ def train(
     time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
 
     num_updates = spec.steps_per_worker // cfg.memory_size
-    rollout = Rollout.allocate(cfg.memory_size, cfg.num_workers, stack.stacked_dim,
-                               policy.initial_state(cfg.num_workers))
+    rollout = Rollout.allocate(
+        cfg.memory_size, cfg.num_workers, stack.stacked_dim, policy.initial_state(cfg.num_workers)
+    )
     tracker = EpisodeTracker(cfg.num_workers)
-    progress = ProgressLog(emit, spec.run_id, spec.steps_per_worker, cfg.num_workers,
-                           progress_interval_s)
+    progress = ProgressLog(
+        emit, spec.run_id, spec.steps_per_worker, cfg.num_workers, progress_interval_s
+    )
 
     obs, _ = envs.reset(seed=spec.seed)
     obs_t = torch.from_numpy(stack.reset(obs))
@@ -188,7 +202,7 @@ def train(
     last_losses: dict[str, float] = {}
 
     with MonitorWriter(monitor_path, env_id=spec.env_name, t_start=t_start) as monitor:
-        for _update in range(num_updates):
+        for _iteration in range(num_updates):
             progress_frac = step / spec.steps_per_worker
             lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
             epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
@@ -224,12 +238,24 @@ def train(
             # ---- advantages, then num_epoch epochs of minibatches --------------------------
             tick = time.monotonic()
             advantages, returns = chunked_gae(
-                rollout.rewards.numpy(), rollout.values.numpy(), rollout.dones.numpy(),
-                last_value[0].numpy(), gamma=cfg.gamma, lam=cfg.lam, time_horizon=time_horizon,
+                rollout.rewards.numpy(),
+                rollout.values.numpy(),
+                rollout.dones.numpy(),
+                last_value[0].numpy(),
+                gamma=cfg.gamma,
+                lam=cfg.lam,
+                time_horizon=time_horizon,
             )
             last_losses = _update(
-                policy, optimizer, rollout, torch.from_numpy(advantages),
-                torch.from_numpy(returns), cfg, seq_len, epsilon, rng,
+                policy,
+                optimizer,
+                rollout,
+                torch.from_numpy(advantages),
+                torch.from_numpy(returns),
+                cfg,
+                seq_len,
+                epsilon,
+                rng,
             )
             update_s += time.monotonic() - tick
             progress.maybe(step, tracker.recent)
@@ -286,7 +312,7 @@ def _update(
     flat_states = tuple(s.reshape(steps * workers, -1) for s in rollout.states)
     terms = None
     for _epoch in range(cfg.num_epoch):
-        for batch in minibatches(sequences, cfg.num_minibatches, rng):
+        for batch in minibatches(sequences, cfg.num_minibatches, rng, workers):
             # Time-major (seq_len, S) index; padding points at transition 0 and is masked out.
             index = torch.from_numpy(batch.T.copy())
             mask = (index != PAD).float()
@@ -301,10 +327,19 @@ def _update(
                 mb["advantages"] = (adv - mean) / (std + 1e-8)
             logits, values, _ = policy(mb["obs"], initial, mb["episode_start"])
             terms = ppo_loss(
-                logits, values, mb["actions"], mb["log_probs"], mb["values"],
-                mb["advantages"], mb["returns"], mask,
-                epsilon=epsilon, c1=cfg.c1, beta=cfg.beta,
-                value_clipping=cfg.value_clipping, value_loss_half=cfg.value_loss_half,
+                logits,
+                values,
+                mb["actions"],
+                mb["log_probs"],
+                mb["values"],
+                mb["advantages"],
+                mb["returns"],
+                mask,
+                epsilon=epsilon,
+                c1=cfg.c1,
+                beta=cfg.beta,
+                value_clipping=cfg.value_clipping,
+                value_loss_half=cfg.value_loss_half,
             )
             optimizer.zero_grad(set_to_none=True)
             terms.total.backward()
@@ -312,5 +347,10 @@ def _update(
                 torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
             optimizer.step()
     assert terms is not None
-    return {"policy": terms.policy, "value": terms.value, "entropy": terms.entropy,
-            "clip_fraction": terms.clip_fraction, "approx_kl": terms.approx_kl}
+    return {
+        "policy": terms.policy,
+        "value": terms.value,
+        "entropy": terms.entropy,
+        "clip_fraction": terms.clip_fraction,
+        "approx_kl": terms.approx_kl,
+    }
