@@ -3,13 +3,17 @@
 from pathlib import Path
 
 from iam_repro.analysis.tables import aggregate_experiment
+from iam_repro.deviations import deviations_table
+from iam_repro.io.atomic import write_csv_atomic
+from iam_repro.io.run_info import read_run_info
 from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with line_logger(sm.log[0]) as emit:
     out_dir = Path(sm.output[0]).parent
+    run_dirs = [Path(d) for d in sm.params.run_dirs]
     aggregate_experiment(
-        [Path(d) for d in sm.params.run_dirs],
+        run_dirs,
         summary_window=sm.params.summary_window,
         max_step=sm.params.budget["steps_per_worker"],
         threshold=sm.params.threshold,
@@ -17,4 +21,7 @@ with line_logger(sm.log[0]) as emit:
         out_dir=out_dir,
         aggregation=sm.params.aggregation,
     )
-    emit(f"wrote {len(sm.output)} tables to {out_dir}")
+    configs = [read_run_info(d / "run.json")["config"] for d in run_dirs]
+    write_csv_atomic(deviations_table((c["model_name"], c) for c in configs),
+                     out_dir / "deviations.csv")
+    emit(f"aggregated {len(run_dirs)} runs into {out_dir}")

@@ -1,0 +1,210 @@
+"""Learning-curve figures in the style of the paper's Fig. 5, with its values overlaid.
+
+Figures are built on `matplotlib.figure.Figure` directly, never through pyplot: no global
+backend or figure registry is touched (importing this module has no side effects), and saving
+uses the Agg renderer for raster formats. Save with `iam_repro.io.save_figure_atomic`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from iam_repro.analysis.tables import model_sort_key
+
+__all__ = ["DEFAULT_COLORS", "figure_fig5", "plot_learning_curves"]
+
+DEFAULT_COLORS: dict[str, str] = {
+    "IAM": "tab:blue",
+    "IAM_static": "tab:cyan",
+    "LSTM": "tab:orange",
+    "FNN1": "black",  # the paper's black dashed line: FNN with 1 observation
+    "FNN8": "red",  # the paper's red dashed line: FNN with k stacked observations
+    "FNN32": "red",
+}
+"""Colour per model, shared by reproduced curves and paper overlays so pairs match."""
+
+_FALLBACK_COLORS = ("tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:gray")
+
+
+def _color_map(models: Sequence[str], colors: Mapping[str, str] | None) -> dict[str, str]:
+    chosen = {**DEFAULT_COLORS, **(colors or {})}
+    unknown = [m for m in models if m not in chosen]
+    for i, model in enumerate(unknown):
+        chosen[model] = _FALLBACK_COLORS[i % len(_FALLBACK_COLORS)]
+    return chosen
+
+
+def _single_env(paper: pd.DataFrame) -> pd.DataFrame:
+    if "env" in paper.columns and paper["env"].nunique() > 1:
+        raise ValueError(
+            f"paper holds several envs {sorted(paper['env'].unique())}: select one first"
+        )
+    return paper
+
+
+def plot_learning_curves(
+    summary: pd.DataFrame,
+    paper: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    models: Sequence[str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Reproduced mean curves with +/-1 std bands, and the paper's Fig. 5 values on top.
+
+    Draws, per model: the reproduced across-seed mean (solid line) with a band of +/- one
+    standard deviation (the paper's convention); the paper's curve points (markers on a dashed
+    line, IAM and LSTM); the paper's final FNN values as dashed horizontal lines.
+
+    Args:
+        summary: Across-seed curves (curves_summary.csv): columns model, step, mean, std.
+        paper: Fig. 5 rows of one env: columns model, step, mean_return, kind
+            ("curve" | "final"); an `env` column, if present, must hold one value.
+        ax: Axes to draw on (default: a new figure's).
+        xlim, ylim: Axis limits (default: matplotlib's).
+        models: Models to draw, reproduced and paper alike (default: all, in table order).
+        colors: Colour per model, overriding `DEFAULT_COLORS`.
+        legend: Whether to add a legend.
+
+    Returns:
+        The Axes drawn on.
+    """
+    paper = _single_env(paper)
+    if ax is None:
+        ax = Figure(figsize=(6, 4), layout="constrained").add_subplot()
+    present = set(summary["model"]) | set(paper["model"])
+    if models is None:
+        models = sorted(present, key=model_sort_key)
+    color = _color_map(models, colors)
+
+    for model in models:
+        mine = summary.loc[summary["model"] == model].sort_values("step")
+        if mine.empty:
+            continue
+        x = mine["step"].to_numpy(dtype=np.float64)
+        mean = mine["mean"].to_numpy(dtype=np.float64)
+        std = mine["std"].to_numpy(dtype=np.float64)
+        ax.plot(x, mean, color=color[model], lw=1.5, label=f"{model} (reproduced)")
+        band = ax.fill_between(x, mean - std, mean + std, color=color[model], alpha=0.2, lw=0)
+        band.set_gid(f"{model} std band")  # names the band in SVG output and for tests
+
+    for model in models:
+        theirs = paper.loc[paper["model"] == model].sort_values("step")
+        curve = theirs.loc[theirs["kind"] == "curve"]
+        if not curve.empty:
+            ax.plot(
+                curve["step"],
+                curve["mean_return"],
+                color=color[model],
+                ls="--",
+                lw=1,
+                marker="o",
+                ms=3,
+                label=f"{model} (paper)",
+            )
+        for row in theirs.loc[theirs["kind"] == "final"].itertuples():
+            ax.axhline(
+                row.mean_return,
+                color=color[model],
+                ls="--",
+                lw=1,
+                label=f"{model} (paper, final at {row.step:.3g})",
+            )
+
+    ax.set_xlabel("Steps (per worker)")
+    ax.set_ylabel("Average return")
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def _fit_ylim(
+    summary: pd.DataFrame, paper: pd.DataFrame, x_low: float, x_high: float
+) -> tuple[float, float] | None:
+    """y-range covering the reproduced bands and the paper's curve points in [x_low, x_high]."""
+    mine = summary.loc[summary["step"].between(x_low, x_high)]
+    theirs = paper.loc[(paper["kind"] == "curve") & paper["step"].between(x_low, x_high)]
+    std = mine["std"].fillna(0.0).to_numpy(dtype=np.float64)
+    values = np.concatenate(
+        [
+            mine["mean"].to_numpy(dtype=np.float64) - std,
+            mine["mean"].to_numpy(dtype=np.float64) + std,
+            theirs["mean_return"].to_numpy(dtype=np.float64),
+        ]
+    )
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return None
+    low, high = float(values.min()), float(values.max())
+    pad = 0.05 * (high - low) if high > low else max(abs(high) * 0.05, 0.5)
+    return low - pad, high + pad
+
+
+def figure_fig5(
+    summary: pd.DataFrame,
+    paper: pd.DataFrame,
+    env: str,
+    *,
+    max_step: int | None = None,
+    models: Sequence[str] | None = None,
+    colors: Mapping[str, str] | None = None,
+) -> Figure:
+    """Two-panel comparison with the paper's Fig. 5 for one env.
+
+    Left: the whole budget. Right: the second half of the budget, with a y-range fitted to the
+    reproduced bands and the paper's points there (the final differences are a few return
+    units, invisible at full scale).
+
+    Args:
+        summary: curves_summary.csv of one experiment (columns model, step, mean, std).
+        paper: The Fig. 5 reference of all envs (`load_reference_fig5()`); rows of `env` are used.
+        env: Environment to show.
+        max_step: Budget in per-worker steps (default: the last reproduced step, else the
+            paper's last step).
+        models, colors: As in `plot_learning_curves`.
+
+    Returns:
+        The figure (not registered with pyplot; save it with `save_figure_atomic`).
+    """
+    paper_env = paper.loc[paper["env"] == env] if "env" in paper.columns else paper
+    if max_step is None:
+        if len(summary):
+            max_step = int(summary["step"].max())
+        elif len(paper_env):
+            max_step = int(paper_env["step"].max())
+        else:
+            max_step = 1
+    fig = Figure(figsize=(12, 4.5), layout="constrained")
+    ax_full, ax_zoom = fig.subplots(1, 2)
+    plot_learning_curves(
+        summary, paper_env, ax=ax_full, xlim=(0, max_step), models=models, colors=colors
+    )
+    x_low = max_step / 2
+    plot_learning_curves(
+        summary,
+        paper_env,
+        ax=ax_zoom,
+        xlim=(x_low, max_step),
+        ylim=_fit_ylim(summary, paper_env, x_low, max_step),
+        models=models,
+        colors=colors,
+        legend=False,
+    )
+    ax_full.set_title(f"{env}: whole budget")
+    ax_zoom.set_title(f"{env}: second half (zoomed)")
+    fig.suptitle(
+        f"Fig. 5, {env}: reproduced (mean ± 1 std over seeds) and the paper's values (dashed)"
+    )
+    return fig

@@ -1,0 +1,80 @@
+"""Every way a run departs from the original protocol, for the report's deviations table.
+
+The original is: PPO as `PPOConfig()` (spec/ppo.md), the environment with its quirks on
+(spec/warehouse.md), LSTM cells (spec/models.md). A run's resolved config is compared
+against that; anything else is a named deviation with a one-line description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from iam_repro.ppo.config import PPOConfig, deviations as ppo_deviations
+
+DEVIATION_COLUMNS = ["model", "option", "value", "original", "description"]
+
+#: What each option changes, in words (PPO fields, env options, model keys).
+DESCRIPTIONS: dict[str, str] = {
+    "ppo.num_workers": "number of environments stepped in lockstep",
+    "ppo.memory_size": "rollout length per worker",
+    "ppo.batch_size": "steps per worker in a minibatch",
+    "ppo.num_epoch": "passes over each rollout",
+    "ppo.learning_rate": "initial learning rate",
+    "ppo.learning_rate_final": "end of the linear learning-rate decay",
+    "ppo.epsilon": "initial clip range",
+    "ppo.epsilon_final": "end of the linear clip-range decay",
+    "ppo.gamma": "discount factor",
+    "ppo.lam": "GAE lambda",
+    "ppo.beta": "entropy coefficient",
+    "ppo.c1": "value-loss coefficient",
+    "ppo.value_loss_half": "0.5 factor on the value loss (other libraries' convention)",
+    "ppo.value_clipping": "clipping of the value prediction around the rollout value",
+    "ppo.adam_epsilon": "Adam epsilon",
+    "ppo.max_grad_norm": "global gradient-norm clipping",
+    "ppo.normalize_advantages": "per-minibatch advantage normalisation",
+    "ppo.gae_over_rollout": "GAE over the whole rollout instead of time-horizon chunks",
+    "env.removal_quirk": "the original's remove-while-iterating item removal",
+    "model.cell": "recurrent cell type (the paper uses LSTM everywhere)",
+}
+
+#: Environment options of the original (anything else set in a config is a deviation).
+ORIGINAL_ENV_OPTIONS: dict[str, dict[str, Any]] = {"warehouse": {"removal_quirk": True}}
+
+
+def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Deviations of one resolved run config: rows of (option, value, original, description)."""
+    rows = []
+    ppo = PPOConfig.from_dict(dict(resolved["ppo"]))
+    for name, (value, original) in ppo_deviations(ppo).items():
+        rows.append(_row(f"ppo.{name}", value, original))
+    env = resolved["env"]
+    originals = ORIGINAL_ENV_OPTIONS.get(env["name"], {})
+    for name, value in sorted(env.get("options", {}).items()):
+        if name in originals and value != originals[name]:
+            rows.append(_row(f"env.{name}", value, originals[name]))
+    cell = resolved["model"].get("cell", "lstm")
+    if resolved["model"].get("kind") in ("lstm", "iam") and cell != "lstm":
+        rows.append(_row("model.cell", cell, "lstm"))
+    return rows
+
+
+def deviations_table(runs: Iterable[tuple[str, Mapping[str, Any]]]) -> pd.DataFrame:
+    """One row per (model, option) over all runs; `runs` yields (model name, resolved config)."""
+    rows = {}
+    for model, resolved in runs:
+        for row in run_deviations(resolved):
+            rows[(model, row["option"])] = {"model": model, **row}
+    frame = pd.DataFrame(list(rows.values()), columns=DEVIATION_COLUMNS)
+    return frame.sort_values(["model", "option"], kind="stable").reset_index(drop=True)
+
+
+def _row(option: str, value: Any, original: Any) -> dict[str, Any]:
+    return {"option": option, "value": _text(value), "original": _text(original),
+            "description": DESCRIPTIONS.get(option, "changed from the original")}
+
+
+def _text(value: Any) -> str:
+    return "none" if value is None else str(value)

@@ -1,0 +1,205 @@
+"""run.json: what a run was (resolved config, software, machine) and what it cost (metrics).
+
+Layout (keys in this order)::
+
+    {
+      "schema_version": 1,
+      "config":   {...},            # the resolved config the run trained with
+      "metrics":  {...},            # wall_time_s, transitions, steps_per_worker,
+                                    # transitions_per_s, torch_threads, ...
+      "versions": {"python": ..., "numpy": ..., "torch": ..., "gymnasium": ..., "iam_repro": ...},
+      "git":      {"commit": "<sha>" | "unknown", "dirty": true | false | null},
+      "hostname": "...",
+      "platform": "...",
+      "written_utc": "2026-01-01T12:00:00+00:00"
+    }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from iam_repro.io.atomic import write_json_atomic
+
+__all__ = [
+    "RUN_INFO_SCHEMA_VERSION",
+    "RunInfoError",
+    "git_revision",
+    "package_versions",
+    "read_run_info",
+    "write_run_info",
+]
+
+RUN_INFO_SCHEMA_VERSION = 1
+
+# Distribution names whose versions are part of a result (torch and gymnasium are read from
+# package metadata, so writing run.json never imports them).
+_VERSIONED_PACKAGES = {"numpy": "numpy", "torch": "torch", "gymnasium": "gymnasium"}
+
+
+class RunInfoError(ValueError):
+    """A run.json that is missing, unreadable or lacks a required key."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str, fix: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{self.path}: {problem}. To fix: {fix}.")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem, self.fix))
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python, numpy, torch, gymnasium and iam_repro ("not installed" if absent)."""
+    from iam_repro import __version__
+
+    versions = {"python": platform.python_version()}
+    for key, distribution in _VERSIONED_PACKAGES.items():
+        try:
+            versions[key] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            versions[key] = "not installed"
+    versions["iam_repro"] = __version__
+    return versions
+
+
+def git_revision(directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Commit of the git checkout containing `directory` (default: this package), best effort.
+
+    Returns:
+        {"commit": sha or "unknown", "dirty": whether tracked files differ from the commit, or
+        None when unknown}. Never raises: no git, no repository, or a timeout give "unknown".
+    """
+    if directory is None:
+        directory = Path(__file__).resolve().parent
+    # GIT_OPTIONAL_LOCKS=0: `git status` must not take the index lock, or a run finishing while
+    # someone commits could make their commit fail.
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+    try:
+        dirty: bool | None = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        dirty = None
+    return {"commit": commit, "dirty": dirty}
+
+
+def _to_json(value: Any, key: str) -> Any:
+    """Plain-JSON copy of `value`: numpy scalars/arrays, paths, tuples and dataclasses converted.
+
+    NaN and infinities become None (JSON null).
+
+    Raises:
+        TypeError: On a value with no JSON form, naming the key.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_to_json(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # Strict JSON has no NaN/Infinity; store null rather than lose a finished run's
+        # run.json over one diverged loss value.
+        return None
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    raise TypeError(f"run.json {key} has type {type(value).__name__}, which JSON cannot store")
+
+
+def write_run_info(
+    path: str | os.PathLike[str],
+    *,
+    config: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    git_directory: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Write run.json atomically (layout in the module docstring).
+
+    Args:
+        path: Destination file.
+        config: The resolved run config (nested dicts; dataclasses, numpy scalars, paths and
+            tuples are converted).
+        metrics: Measurements of the run, e.g. wall_time_s, transitions, steps_per_worker,
+            transitions_per_s, torch_threads. NaN and infinities are stored as null.
+        git_directory: Folder whose git commit is recorded (default: this package's checkout).
+
+    Returns:
+        The object written.
+
+    Raises:
+        TypeError: If config or metrics hold a value JSON cannot store (naming its key).
+    """
+    info = {
+        "schema_version": RUN_INFO_SCHEMA_VERSION,
+        "config": _to_json(config, "config"),
+        "metrics": _to_json(metrics, "metrics"),
+        "versions": package_versions(),
+        "git": git_revision(git_directory),
+        "hostname": socket.gethostname(),
+        "platform": platform.platform(),
+        "written_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    write_json_atomic(path, info)
+    return info
+
+
+def read_run_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a run.json and check it has `config` and `metrics` objects.
+
+    Raises:
+        RunInfoError: If the file is missing, not JSON, or lacks `config` / `metrics`.
+    """
+    path = Path(path)
+    retrain = "delete the run folder and rerun snakemake to retrain that run"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunInfoError(
+            path, "run.json does not exist", "rerun snakemake to train that run"
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunInfoError(path, f"cannot read run.json ({err})", retrain) from None
+    try:
+        info = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise RunInfoError(path, f"run.json is not valid JSON ({err})", retrain) from None
+    if not isinstance(info, dict):
+        raise RunInfoError(path, "run.json is not a JSON object", retrain)
+    for key in ("config", "metrics"):
+        if not isinstance(info.get(key), dict):
+            raise RunInfoError(path, f"run.json has no {key!r} object", retrain)
+    return info

@@ -1,0 +1,198 @@
+"""Claim verdicts: the rules on hand-made numbers, and the claims table on synthetic scores."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iam_repro.analysis import (
+    CLAIMS_COLUMNS,
+    claims_table,
+    compare_models,
+    direction_verdict,
+    load_reference_fig5,
+    paper_final_value,
+    value_verdict,
+)
+
+NAN = float("nan")
+
+
+@pytest.fixture(scope="module")
+def paper() -> pd.DataFrame:
+    return load_reference_fig5()
+
+
+def test_compare_models_by_hand() -> None:
+    same = compare_models([2.0, 2.0], [1.0, 1.0])
+    assert (same["diff"], same["ci_low"], same["ci_high"]) == (1.0, 1.0, 1.0)
+    # a's resample means are 0, 0.5, 1 (b is constant 0): the 95% CI spans the extremes.
+    spread = compare_models([0.0, 1.0], [0.0, 0.0])
+    assert (spread["diff"], spread["ci_low"], spread["ci_high"]) == (0.5, 0.0, 1.0)
+    assert (spread["mean_a"], spread["mean_b"], spread["n_a"], spread["n_b"]) == (0.5, 0.0, 2, 2)
+
+
+def test_compare_models_small_and_empty_groups() -> None:
+    one = compare_models([3.0], [1.0, 2.0])
+    assert one["diff"] == 1.5 and math.isnan(one["ci_low"]) and math.isnan(one["ci_high"])
+    empty = compare_models([], [1.0, 2.0])
+    assert math.isnan(empty["diff"]) and empty["n_a"] == 0
+    dropped = compare_models([1.0, NAN, 3.0], [0.0, 0.0])
+    assert dropped["n_a"] == 2 and dropped["diff"] == 2.0
+
+
+@pytest.mark.parametrize(
+    ("diff", "low", "high", "direction", "verdict"),
+    [
+        (1.0, 0.5, 1.5, 1, "reproduced"),
+        (1.0, -0.5, 1.5, 1, "partly"),
+        (1.0, 0.0, 1.5, 1, "partly"),  # a CI touching 0 does not exclude it
+        (1.0, NAN, NAN, 1, "partly"),  # one seed: no CI
+        (-1.0, -2.0, -0.5, 1, "not reproduced"),
+        (0.0, -1.0, 1.0, 1, "not reproduced"),  # a tie is not "above"
+        (-1.0, -2.0, -0.5, -1, "reproduced"),
+        (-1.0, -2.0, 0.5, -1, "partly"),
+        (1.0, 0.5, 1.5, -1, "not reproduced"),
+        (NAN, NAN, NAN, 1, "not yet run"),
+    ],
+)
+def test_direction_verdict_rules(
+    diff: float, low: float, high: float, direction: int, verdict: str
+) -> None:
+    assert direction_verdict(diff, low, high, direction) == verdict
+
+
+def test_direction_must_be_a_sign() -> None:
+    with pytest.raises(ValueError):
+        direction_verdict(1.0, 0.0, 2.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "paper_value", "tolerance", "verdict"),
+    [
+        (41.0, 40.0, 42.0, 40.9, 1.0, "reproduced"),
+        (39.0, 38.0, 40.0, 40.0, 1.0, "reproduced"),  # exactly at the tolerance
+        (38.0, 37.0, 39.0, 40.0, 1.0, "partly"),  # CI + tolerance reaches the paper
+        (38.0, 37.5, 38.5, 40.0, 1.0, "not reproduced"),
+        (38.0, NAN, NAN, 40.0, 1.0, "not reproduced"),  # one seed, outside the tolerance
+        (NAN, NAN, NAN, 40.0, 1.0, "not yet run"),
+        (38.0, 37.0, 39.0, NAN, NAN, "not yet run"),  # no paper value at this budget
+    ],
+)
+def test_value_verdict_rules(
+    value: float, low: float, high: float, paper_value: float, tolerance: float, verdict: str
+) -> None:
+    assert value_verdict(value, low, high, paper_value, tolerance) == verdict
+
+
+def test_paper_final_value_reads_the_same_window_as_final_score(paper: pd.DataFrame) -> None:
+    # Warehouse IAM points in (3.6e6, 4e6]: 40.85, 40.80, 41.10, 41.00.
+    assert paper_final_value(paper, "warehouse", "IAM", 4_000_000) == pytest.approx((40.9375, 0.1))
+    assert paper_final_value(paper, "warehouse", "IAM", 1_000_000) == (36.8, 0.2)
+    # FNN lines exist only at the end of training.
+    assert paper_final_value(paper, "warehouse", "FNN8", 4_000_000) == (35.65, 0.1)
+    assert all(math.isnan(x) for x in paper_final_value(paper, "warehouse", "FNN8", 2_000_000))
+    assert paper_final_value(paper, "traffic", "FNN32", 2_000_000) == (-4.18, 0.05)
+
+
+def scores() -> pd.DataFrame:
+    rows = {
+        # model: (final_return per seed, auc per seed, steps_to_threshold per seed)
+        "IAM": ([41.0, 42.0, 40.0], [30.0, 34.0, 29.0], [1e6, 1.2e6, NAN]),
+        "LSTM": ([35.0, 36.0, 34.0], [29.0, 32.0, 30.0], [NAN, NAN, NAN]),
+        "FNN8": ([35.0, 35.5, 36.0], [28.0, 28.0, 28.0], [NAN, NAN, NAN]),
+        "FNN1": ([41.5, 42.5, 40.5], [33.0, 33.0, 33.0], [2e6, 2e6, 2e6]),
+    }
+    return pd.DataFrame(
+        [
+            {"model": m, "seed": s, "final_return": f[s], "auc": a[s], "steps_to_threshold": t[s]}
+            for m, (f, a, t) in rows.items()
+            for s in range(3)
+        ]
+    )
+
+
+def throughput() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model": ["IAM", "IAM", "LSTM", "LSTM"],
+            "seed": [0, 1, 0, 1],
+            "transitions_per_s": [1000.0, 1100.0, 500.0, 600.0],
+        }
+    )
+
+
+def test_claims_table_on_a_synthetic_warehouse_experiment(paper: pd.DataFrame) -> None:
+    table = claims_table(
+        scores(), throughput(), paper, "warehouse", max_step=4_000_000, threshold=35.0
+    )
+    assert tuple(table.columns) == CLAIMS_COLUMNS
+    rows = table.set_index("claim_id")
+    # Direction claims, then the value checks filed under claims 1 and 2.
+    ids = ["1a", "1b", "2a", "2b", "3", "6a", "6b", "1c", "1d", "2c", "2d"]
+    assert list(rows.index) == ids
+    assert rows["verdict"].to_dict() == {
+        "1a": "reproduced",  # 41 vs 35, seeds never overlap
+        "1b": "partly",  # 31 vs 30.3, seeds overlap
+        "2a": "reproduced",
+        "2b": "not reproduced",  # FNN1 (41.5) above IAM (41)
+        "3": "partly",  # censored IAM run: CI upper bound reaches 0
+        "6a": "reproduced",
+        "6b": "not yet run",  # no FNN8 throughput
+        "1c": "reproduced",  # 41 vs 40.94
+        "1d": "reproduced",  # 35 vs 35.33
+        "2d": "not reproduced",  # 41.5 vs 39.35, CI [40.5, 42.5] + 1 misses it
+        "2c": "reproduced",  # 35.5 vs 35.65
+    }
+    assert rows.loc["1a", "reproduced_value"] == 6.0
+    assert rows.loc["1a", "paper_value"] == pytest.approx(40.9375 - 35.325)
+    assert rows.loc["2b", "paper_value"] == pytest.approx(40.9375 - 39.35)
+    assert rows.loc["1b", "paper_value"] > 0
+    # Paper: IAM first reaches 35 at 1e6 (36.8), LSTM at 3.3e6 (35.05).
+    assert rows.loc["3", "paper_value"] == -2.3e6
+    # Never-reached runs count as the budget: IAM mean (1e6 + 1.2e6 + 4e6) / 3, LSTM 4e6.
+    assert rows.loc["3", "reproduced_value"] == pytest.approx((1e6 + 1.2e6 + 4e6) / 3 - 4e6)
+    assert "1 of 3 IAM runs never reached it" in rows.loc["3", "evidence"]
+    assert "3 of 3 LSTM runs" in rows.loc["3", "evidence"]
+    assert rows.loc["3", "claim"] == "Warehouse: IAM learns faster than LSTM (steps to reach 35)"
+    assert math.isnan(rows.loc["6a", "paper_value"])
+    assert "FNN8" in rows.loc["6b", "evidence"]
+    assert rows.loc["1c", "tolerance"] == 1.0  # max(2 x 0.1, 1.0)
+    assert math.isnan(rows.loc["1a", "tolerance"])
+    assert "paper 39.35" in rows.loc["2d", "evidence"]
+
+
+def test_tolerance_follows_the_reading_accuracy(paper: pd.DataFrame) -> None:
+    table = claims_table(
+        scores(), throughput(), paper, "warehouse", max_step=1_000_000, abs_tolerance=0.1
+    )
+    rows = table.set_index("claim_id")
+    assert rows.loc["1c", "tolerance"] == pytest.approx(0.4)  # 2 x 0.2 at step 1e6
+    assert rows.loc["2c", "verdict"] == "not yet run"  # paper FNN only at 4e6
+    assert "paper's budget" in rows.loc["2c", "evidence"]
+    assert rows.loc["3", "verdict"] == "not yet run"  # no threshold given
+    assert "no threshold" in rows.loc["3", "evidence"]
+
+
+def test_no_runs_means_every_claim_is_not_yet_run(paper: pd.DataFrame) -> None:
+    empty_scores = pd.DataFrame(
+        columns=["model", "seed", "final_return", "auc", "steps_to_threshold"]
+    )
+    empty_compute = pd.DataFrame(columns=["model", "seed", "transitions_per_s"])
+    table = claims_table(
+        empty_scores, empty_compute, paper, "traffic", max_step=2_000_000, threshold=-10.0
+    )
+    assert set(table["verdict"]) == {"not yet run"}
+    ids = ["4a", "4b", "4c", "5", "6a", "6b", "4d", "4e", "4f", "4g"]
+    assert list(table["claim_id"]) == ids
+    assert table.set_index("claim_id").loc["4d", "paper_value"] == pytest.approx(-3.47)
+
+
+def test_claims_are_deterministic(paper: pd.DataFrame) -> None:
+    first = claims_table(scores(), throughput(), paper, "warehouse", max_step=4_000_000)
+    second = claims_table(scores(), throughput(), paper, "warehouse", max_step=4_000_000)
+    pd.testing.assert_frame_equal(first, second)
+    assert np.isfinite(first["ci_low"].iloc[0])

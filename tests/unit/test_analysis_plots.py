@@ -1,0 +1,131 @@
+"""Figures: the right artists for a tiny input, limits, and no pyplot state."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+
+from iam_repro.analysis import figure_fig5, load_reference_fig5, plot_learning_curves
+from iam_repro.io import save_figure_atomic
+
+SUMMARY = pd.DataFrame(
+    {
+        "model": ["IAM"] * 3 + ["LSTM"] * 3,
+        "step": [10, 20, 30] * 2,
+        "mean": [1.0, 2.0, 3.0, 0.5, 1.0, 1.5],
+        "std": [0.1, 0.2, 0.3, 0.1, 0.1, 0.1],
+    }
+)
+
+PAPER = pd.DataFrame(
+    {
+        "env": "warehouse",
+        "model": ["IAM", "IAM", "LSTM", "LSTM", "FNN1", "FNN8"],
+        "step": [10, 30, 10, 30, 30, 30],
+        "mean_return": [1.2, 2.8, 0.4, 1.6, 2.5, 1.8],
+        "kind": ["curve"] * 4 + ["final"] * 2,
+        "read_accuracy": 0.1,
+    }
+)
+
+
+def test_plot_draws_curves_bands_paper_points_and_fnn_lines() -> None:
+    ax = plot_learning_curves(SUMMARY, PAPER)
+    assert isinstance(ax, Axes)
+    # Table order (FNN1, FNN8, LSTM, IAM): reproduced curves first, then the paper's values.
+    assert [line.get_label() for line in ax.lines] == [
+        "LSTM (reproduced)",
+        "IAM (reproduced)",
+        "FNN1 (paper, final at 30)",
+        "FNN8 (paper, final at 30)",
+        "LSTM (paper)",
+        "IAM (paper)",
+    ]
+    bands = {c.get_gid(): c for c in ax.collections if isinstance(c, PolyCollection)}
+    assert sorted(bands) == ["IAM std band", "LSTM std band"]
+    # The IAM band spans mean - std .. mean + std.
+    ys = bands["IAM std band"].get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(0.9) and ys.max() == pytest.approx(3.3)
+    colors = {line.get_label(): line.get_color() for line in ax.lines}
+    assert colors["FNN1 (paper, final at 30)"] == "black"
+    assert colors["FNN8 (paper, final at 30)"] == "red"
+    assert colors["IAM (paper)"] == colors["IAM (reproduced)"]
+    paper_iam = next(line for line in ax.lines if line.get_label() == "IAM (paper)")
+    assert paper_iam.get_linestyle() == "--" and paper_iam.get_marker() == "o"
+    assert ax.get_xlabel() == "Steps (per worker)"
+    assert ax.get_ylabel() == "Average return"
+    assert ax.get_legend() is not None
+
+
+def test_models_filter_and_limits() -> None:
+    fig = Figure()
+    ax = plot_learning_curves(
+        SUMMARY,
+        PAPER,
+        ax=fig.add_subplot(),
+        models=["IAM"],
+        xlim=(0, 40),
+        ylim=(-1, 5),
+        legend=False,
+    )
+    assert [line.get_label() for line in ax.lines] == ["IAM (reproduced)", "IAM (paper)"]
+    assert len(ax.collections) == 1
+    assert ax.get_xlim() == (0, 40) and ax.get_ylim() == (-1, 5)
+    assert ax.get_legend() is None
+    assert ax.figure is fig
+
+
+def test_reproduced_fnns_are_curves_not_lines() -> None:
+    summary = pd.DataFrame(
+        {"model": ["FNN1"] * 2, "step": [10, 20], "mean": [1.0, 2.0], "std": [0.0, 0.0]}
+    )
+    ax = plot_learning_curves(summary, PAPER.iloc[0:0])
+    (line,) = ax.lines
+    assert list(line.get_xdata()) == [10, 20] and line.get_color() == "black"
+
+
+def test_paper_of_several_envs_is_refused() -> None:
+    with pytest.raises(ValueError, match="several envs"):
+        plot_learning_curves(SUMMARY, load_reference_fig5())
+
+
+def test_figure_fig5_has_a_full_and_a_zoomed_panel(tmp_path: Path) -> None:
+    fig = figure_fig5(SUMMARY, pd.concat([PAPER, PAPER.assign(env="traffic")]), "warehouse")
+    full, zoom = fig.axes
+    assert full.get_xlim() == (0, 30)
+    assert zoom.get_xlim() == (15, 30)
+    low, high = zoom.get_ylim()
+    # Fitted to data in steps 15..30: bands 1.8..3.3 (IAM), 0.9..1.6 (LSTM); paper 1.6, 2.8.
+    assert 0.7 < low < 0.9 and 3.3 < high < 3.5
+    assert len(full.lines) == 6  # traffic rows are not drawn
+    save_figure_atomic(fig, tmp_path / "fig5.png")
+    assert (tmp_path / "fig5.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_figure_fig5_with_the_real_reference_and_no_runs() -> None:
+    fig = figure_fig5(SUMMARY.iloc[0:0], load_reference_fig5(), "traffic")
+    full, _ = fig.axes
+    assert full.get_xlim() == (0, 2_000_000)  # the paper's range when nothing ran yet
+    assert len(full.lines) == 4  # IAM, LSTM curves; FNN1, FNN32 lines
+
+
+def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
+    # A fresh interpreter, since another test may have imported pyplot into this one: pyplot
+    # would switch global backend state and keep every figure alive in its registry.
+    code = (
+        "import sys, pandas as pd\n"
+        "from iam_repro.analysis import figure_fig5, load_reference_fig5\n"
+        "from iam_repro.io import save_figure_atomic\n"
+        "s = pd.DataFrame({'model': ['IAM'], 'step': [10], 'mean': [1.0], 'std': [0.1]})\n"
+        "fig = figure_fig5(s, load_reference_fig5(), 'warehouse')\n"
+        f"save_figure_atomic(fig, {str(tmp_path / 'f.png')!r})\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,295 @@
+"""aggregate_experiment end to end on synthetic run folders, checked against hand computations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iam_repro.analysis import OUTPUT_COLUMNS, aggregate_experiment, load_reference_fig5
+from iam_repro.io import MonitorFormatError, MonitorWriter, RunInfoError, write_run_info
+from iam_repro.io import run_info as run_info_module
+
+
+@pytest.fixture(autouse=True)
+def no_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    # run.json's commit is irrelevant here; do not shell out to git for every synthetic run.
+    monkeypatch.setattr(
+        run_info_module, "git_revision", lambda directory=None: {"commit": "test", "dirty": False}
+    )
+
+
+def make_run(
+    folder: Path,
+    episodes: list[tuple[int, int, float]],
+    *,
+    num_workers: int | None = 2,
+    metrics: dict | None = None,
+) -> Path:
+    """A run folder with monitor.csv from (step, worker, return) and a run.json."""
+    folder.mkdir(parents=True)
+    with MonitorWriter(folder / "monitor.csv", "warehouse", t_start=0.0) as log:
+        for step, worker, r in episodes:
+            log.write([r], [5], [float(step)], [worker], [step])
+    config = {"env": {"name": "warehouse"}, "ppo": {}}
+    if num_workers is not None:
+        config["ppo"]["num_workers"] = num_workers
+    last = max(step for step, _, _ in episodes)
+    default_metrics = {
+        "wall_time_s": 2.0,
+        "transitions": last * 2,
+        "steps_per_worker": last,
+        "transitions_per_s": last,
+        "torch_threads": 1,
+    }
+    write_run_info(folder / "run.json", config=config, metrics=metrics or default_metrics)
+    return folder
+
+
+RUNS = {
+    # (model, seed): episodes as (step, worker, return); window 10, budget 40.
+    ("IAM", 0): [
+        (5, 0, 1.0),
+        (10, 0, 3.0),
+        (10, 1, 100.0),
+        (20, 0, 4.0),
+        (30, 0, 5.0),
+        (40, 0, 6.0),
+        (40, 1, 100.0),
+    ],
+    ("IAM", 1): [(10, 0, 2.0), (20, 0, 2.0), (30, 0, 4.0), (40, 0, 8.0)],
+    ("LSTM", 0): [(10, 0, 1.0), (20, 0, 1.0), (30, 0, 1.0), (40, 0, 1.0)],
+    # Worker 0 finishes no episode in (30, 40]: no final score, and step 40 is not common.
+    ("LSTM", 1): [(10, 0, 2.0), (20, 0, 2.0), (30, 0, 2.0), (40, 1, 9.0)],
+}
+
+PAPER = pd.DataFrame(
+    {
+        "env": ["warehouse", "warehouse", "traffic"],
+        "model": ["IAM", "LSTM", "IAM"],
+        "step": [40, 40, 40],
+        "mean_return": [7.5, 1.0, -3.0],
+        "kind": ["curve"] * 3,
+        "read_accuracy": [0.1, 0.1, 0.1],
+    }
+)
+
+
+@pytest.fixture
+def experiment(tmp_path: Path) -> tuple[Path, dict[str, pd.DataFrame]]:
+    # Listed out of order on purpose: tables come out in model order, then seed order.
+    run_dirs = [
+        (model, seed, make_run(tmp_path / "runs" / model / f"seed_{seed}", episodes))
+        for (model, seed), episodes in reversed(RUNS.items())
+    ]
+    out = tmp_path / "tables"
+    tables = aggregate_experiment(
+        run_dirs,
+        summary_window=10,
+        max_step=40,
+        threshold=3.0,
+        env="warehouse",
+        out_dir=out,
+        rolling_window_episodes=2,
+        n_resamples=2_000,
+        paper=PAPER,
+    )
+    return out, tables
+
+
+def read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name)
+
+
+def test_every_file_is_written_with_its_columns(
+    experiment: tuple[Path, dict[str, pd.DataFrame]],
+) -> None:
+    out, tables = experiment
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_COLUMNS)
+    for name, columns in OUTPUT_COLUMNS.items():
+        on_disk = read(out, name)
+        assert tuple(on_disk.columns) == columns, name
+        assert len(on_disk) == len(tables[name]), name
+
+
+def test_paper_protocol_curves(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    curves = read(experiment[0], "curves_paper_protocol.csv")
+    iam0 = curves.query("model == 'IAM' and seed == 0")
+    # Worker 0 only: (0,10] holds returns 1 and 3; worker 1's 100s are ignored.
+    assert iam0["step"].tolist() == [10, 20, 30, 40]
+    assert iam0["mean_return"].tolist() == [2.0, 4.0, 5.0, 6.0]
+    assert iam0["n_episodes"].tolist() == [2, 1, 1, 1]
+    assert curves[["model", "seed"]].drop_duplicates().values.tolist() == [
+        ["LSTM", 0],
+        ["LSTM", 1],
+        ["IAM", 0],
+        ["IAM", 1],
+    ]
+    assert curves.query("model == 'LSTM' and seed == 1")["step"].tolist() == [10, 20, 30]
+
+
+def test_rolling_curves_count_all_workers(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    rolling = read(experiment[0], "curves_rolling.csv").query("model == 'IAM' and seed == 0")
+    # Ordered episodes 1, 3, 100, 4, 5, 6, 100 -> rolling(2) 1, 2, 51.5, 52, 4.5, 5.5, 53; the
+    # value after the last episode at each step is kept.
+    assert rolling["step"].tolist() == [10, 20, 30, 40]
+    assert rolling["transitions"].tolist() == [20, 40, 60, 80]  # 2 workers
+    assert rolling["mean_return"].tolist() == [51.5, 52.0, 4.5, 53.0]
+
+
+def test_curves_summary_across_seeds(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    summary = read(experiment[0], "curves_summary.csv")
+    iam = summary.query("model == 'IAM'").set_index("step")
+    assert iam["mean"].tolist() == [2.0, 3.0, 4.5, 7.0]  # seeds (2,2), (4,2), (5,4), (6,8)
+    assert iam["std"].tolist() == pytest.approx([0.0, math.sqrt(2), math.sqrt(0.5), math.sqrt(2)])
+    assert iam.loc[10, "ci_low"] == iam.loc[10, "ci_high"] == 2.0
+    assert iam["n_seeds"].tolist() == [2, 2, 2, 2]
+    # LSTM seed 1 has no point at 40: only the steps every seed has.
+    assert summary.query("model == 'LSTM'")["step"].tolist() == [10, 20, 30]
+
+
+def test_final_scores(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    scores = read(experiment[0], "final_scores.csv").set_index(["model", "seed"])
+    assert scores.loc[("IAM", 0), "final_return"] == 6.0
+    # Trapezoids over (10,2), (20,4), (30,5), (40,6): (3 + 4.5 + 5.5) * 10 / 30.
+    assert scores.loc[("IAM", 0), "auc"] == pytest.approx(130 / 30)
+    assert scores.loc[("IAM", 0), "steps_to_threshold"] == 20
+    assert scores.loc[("IAM", 1), "steps_to_threshold"] == 30
+    assert math.isnan(scores.loc[("LSTM", 0), "steps_to_threshold"])
+    assert math.isnan(scores.loc[("LSTM", 1), "final_return"])
+    assert scores.loc[("LSTM", 1), "auc"] == 2.0
+
+
+def test_summary_and_paper_value(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    summary = read(experiment[0], "summary.csv").set_index("model")
+    assert summary.loc["IAM", ["n_seeds", "mean", "paper_value"]].tolist() == [2, 7.0, 7.5]
+    assert summary.loc["IAM", "std"] == pytest.approx(math.sqrt(2))
+    assert 6.0 <= summary.loc["IAM", "ci_low"] < 7.0 < summary.loc["IAM", "ci_high"] <= 8.0
+    # LSTM seed 1 has no final score: one seed, no spread.
+    assert summary.loc["LSTM", ["n_seeds", "mean"]].tolist() == [1, 1.0]
+    assert math.isnan(summary.loc["LSTM", "std"])
+
+
+def test_compute_and_claims(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    out = experiment[0]
+    compute = read(out, "compute.csv").set_index(["model", "seed"])
+    assert compute.loc[("IAM", 0)].tolist() == [2.0, 80, 40, 40.0]
+    claims = read(out, "claims.csv").set_index("claim_id")
+    assert claims.loc["1a", "reproduced_value"] == 6.0  # 7 (IAM) - 1 (LSTM, one scored seed)
+    assert claims.loc["1a", "verdict"] == "partly"  # LSTM has one scored seed: no CI
+    assert claims.loc["2a", "verdict"] == "not yet run"  # no FNN8 runs
+    assert claims.loc["1c", "verdict"] == "reproduced"  # 7 vs 7.5, tolerance 1
+
+
+def test_no_runs_writes_empty_tables_and_pending_claims(tmp_path: Path) -> None:
+    tables = aggregate_experiment(
+        [], summary_window=10, max_step=40, threshold=None, env="warehouse", out_dir=tmp_path
+    )
+    for name, columns in OUTPUT_COLUMNS.items():
+        assert tuple(read(tmp_path, name).columns) == columns
+    assert set(tables["claims.csv"]["verdict"]) == {"not yet run"}
+    assert len(tables["claims.csv"]) == 11
+
+
+def test_missing_num_workers_is_a_clear_error(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "run", RUNS[("IAM", 1)], num_workers=None)
+    with pytest.raises(RunInfoError, match=r"ppo\.num_workers") as info:
+        aggregate_experiment(
+            [("IAM", 1, run)],
+            summary_window=10,
+            max_step=40,
+            threshold=None,
+            env="warehouse",
+            out_dir=tmp_path / "out",
+        )
+    assert str(run / "run.json") in str(info.value)
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_missing_metrics_are_a_clear_error(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "run", RUNS[("IAM", 1)], metrics={"wall_time_s": 1.0})
+    with pytest.raises(RunInfoError, match="transitions_per_s"):
+        aggregate_experiment(
+            [("IAM", 1, run)],
+            summary_window=10,
+            max_step=40,
+            threshold=None,
+            env="warehouse",
+            out_dir=tmp_path / "out",
+        )
+
+
+def test_corrupt_monitor_and_duplicate_runs(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "run", RUNS[("IAM", 1)])
+    with pytest.raises(ValueError, match="listed twice"):
+        aggregate_experiment(
+            [("IAM", 1, run), ("IAM", 1, run)],
+            summary_window=10,
+            max_step=40,
+            threshold=None,
+            env="warehouse",
+            out_dir=tmp_path / "out",
+        )
+    with open(run / "monitor.csv", "a") as handle:
+        handle.write("oops\n")
+    with pytest.raises(MonitorFormatError, match="line 7"):
+        aggregate_experiment(
+            [("IAM", 1, run)],
+            summary_window=10,
+            max_step=40,
+            threshold=None,
+            env="warehouse",
+            out_dir=tmp_path / "out",
+        )
+
+
+def test_reference_fig5_is_packaged() -> None:
+    paper = load_reference_fig5()
+    assert list(paper.columns) == ["env", "model", "step", "mean_return", "kind", "read_accuracy"]
+    assert paper["step"].dtype == np.int64
+    row = paper.query("env == 'warehouse' and model == 'IAM' and step == 4000000")
+    assert row["mean_return"].tolist() == [41.0]
+    assert set(paper["kind"]) == {"curve", "final"}
+    assert set(paper.query("kind == 'final'")["model"]) == {"FNN1", "FNN8", "FNN32"}
+
+
+def test_pipeline_form_folders_and_aggregation_block(tmp_path: Path) -> None:
+    # What the Snakemake adapter passes: bare .../<model>/seed_<seed> folders and the config's
+    # `aggregation` block.
+    folders = [
+        make_run(tmp_path / "runs" / model / f"seed_{seed}", episodes)
+        for (model, seed), episodes in RUNS.items()
+    ]
+    tables = aggregate_experiment(
+        folders,
+        summary_window=10,
+        max_step=40,
+        threshold=3.0,
+        env="warehouse",
+        out_dir=tmp_path / "out",
+        paper=PAPER,
+        aggregation={"rolling_window_episodes": 2, "confidence": 0.95, "bootstrap_resamples": 500},
+    )
+    scores = tables["final_scores.csv"]
+    assert scores[["model", "seed"]].values.tolist() == [
+        ["LSTM", 0],
+        ["LSTM", 1],
+        ["IAM", 0],
+        ["IAM", 1],
+    ]
+    rolling = tables["curves_rolling.csv"].query("model == 'IAM' and seed == 0")
+    assert rolling["mean_return"].tolist() == [51.5, 52.0, 4.5, 53.0]  # window of 2 episodes
+
+
+def test_unusable_folder_names_and_settings_are_refused(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "IAM" / "run0", RUNS[("IAM", 1)])
+    common = {"summary_window": 10, "max_step": 40, "threshold": None, "env": "warehouse"}
+    with pytest.raises(ValueError, match="seed_<seed>"):
+        aggregate_experiment([run], out_dir=tmp_path / "out", **common)
+    with pytest.raises(ValueError, match="rolling_window"):
+        aggregate_experiment(
+            [("IAM", 0, run)], out_dir=tmp_path / "out", aggregation={"rolling_window": 5}, **common
+        )
