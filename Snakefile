@@ -2,6 +2,7 @@
 #   snakemake --cores 32                           # paper scale (config/config.yaml: preset)
 #   snakemake --cores 2 --config preset=quick      # the README's quick pipeline
 import os
+import sys
 
 from snakemake.utils import min_version
 
@@ -9,6 +10,13 @@ min_version("9.0")
 
 
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
+
+
+# Jobs (local, conda or cluster) import this checkout's library, installed or not.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (os.path.join(workflow.basedir, "src"), os.environ.get("PYTHONPATH")) if p
+)
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 
 include: "workflow/rules/common.smk"

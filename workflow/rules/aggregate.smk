@@ -13,6 +13,8 @@ rule aggregate:
         budget=experiment_setting("budget"),
         env=experiment_setting("env"),
         aggregation=config["aggregation"],
+    conda:
+        CONDA_ENV
     log:
         LOGS + "/aggregate/{experiment}.log",
     script:
@@ -27,6 +29,8 @@ rule provenance:
     params:
         preset=PIPELINE.preset,
         experiments=list(EXPERIMENTS),
+    conda:
+        CONDA_ENV
     log:
         LOGS + "/provenance.log",
     script:

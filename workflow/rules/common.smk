@@ -27,6 +27,8 @@ RUN_DIR = RESULTS + "/runs/{experiment}/{env}/{model}/seed_{seed}"
 TABLES = RESULTS + "/tables/{experiment}"
 FIGURES = RESULTS + "/figures/{experiment}"
 LOGS = RESULTS + "/logs"
+CONDA_ENV = "../../environment.yml"
+REPORT_SRC = str(Path(workflow.basedir, "report"))
 BOOK_DIR = "report/_build/html"
 BOOK_INDEX = BOOK_DIR + "/index.html"
 TABLE_NAMES = [
@@ -93,3 +95,12 @@ def experiment_setting(key):
         raise ValueError(f"no runs for experiment {wildcards.experiment!r}")
 
     return lookup
+
+
+def report_sources():
+    """The book's source files (a page edit rebuilds the book, nothing else)."""
+    return sorted(
+        str(p)
+        for p in Path(REPORT_SRC).rglob("*")
+        if p.is_file() and not {"_build", "__pycache__", ".ipynb_checkpoints"} & set(p.parts)
+    )

@@ -9,6 +9,8 @@ rule plot_fig5:
     params:
         env=experiment_setting("env"),
         budget=experiment_setting("budget"),
+    conda:
+        CONDA_ENV
     log:
         LOGS + "/plot/{experiment}_fig5.log",
     script:

@@ -6,13 +6,15 @@ rule report:
         tables=all_tables(),
         figures=all_figures(),
         provenance=RESULTS + "/tables/provenance.json",
-        sources=sorted(str(p) for p in Path(workflow.basedir, "report").rglob("*") if p.is_file() and "_build" not in p.parts),
+        sources=report_sources(),
     output:
         BOOK_INDEX,
     params:
-        report_src=str(Path(workflow.basedir, "report")),
-        results_dir=RESULTS,
+        report_src=lambda wildcards: REPORT_SRC,
+        results_dir=lambda wildcards, input: str(Path(input.provenance).parents[1]),
         mathjax_dir=str(Path(workflow.basedir, ".cache", "mathjax", "es5")),
+    conda:
+        CONDA_ENV
     log:
         LOGS + "/report.log",
     script:

@@ -8,6 +8,8 @@ rule train:
     params:
         resolved=resolved_config,
         progress_interval_s=config["training"]["progress_interval_s"],
+    conda:
+        CONDA_ENV
     log:
         LOGS + "/train/{experiment}/{env}/{model}/seed_{seed}.log",
     benchmark:

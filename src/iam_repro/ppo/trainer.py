@@ -139,12 +139,25 @@ def _duration(seconds: float) -> str:
 
 
 def sample_actions(
-    logits: torch.Tensor, generator: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Categorical sample and its log-probability. logits (N, A) -> actions (N,), log_probs (N,)."""
-    log_probs = torch.log_softmax(logits, dim=-1)
-    actions = torch.multinomial(log_probs.exp(), 1, generator=generator).squeeze(-1)
-    return actions, log_probs.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+    logits: torch.Tensor, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Categorical sample by inverse CDF, and its log-probability.
+
+    Done in numpy on the (N, A) logits: for 8 workers this is several times cheaper than
+    torch.multinomial, and the run's own generator keeps it deterministic.
+
+    Args:
+        logits: (N, A) action logits.
+        rng: the run's action-sampling generator (N uniforms per call).
+
+    Returns:
+        actions (N,) int64 and their log-probabilities (N,) float32.
+    """
+    log_probs = torch.log_softmax(logits, dim=-1).numpy()
+    cdf = np.cumsum(np.exp(log_probs), axis=-1)
+    uniforms = rng.random(len(cdf)) * cdf[:, -1]  # scale by the sum: no rounding gap at 1
+    actions = (uniforms[:, None] >= cdf).sum(axis=-1)
+    return actions, log_probs[np.arange(len(actions)), actions]
 
 
 def train(
@@ -172,13 +185,15 @@ def train(
     torch.set_num_threads(torch_threads)
     torch.manual_seed(spec.seed)  # parameter init
     rng = np.random.default_rng(spec.seed)  # minibatch shuffling
-    sampler = torch.Generator().manual_seed(spec.seed)  # action sampling
+    sampler = np.random.default_rng([spec.seed, 1])  # action sampling, own stream
 
     envs = make_vec_env(spec.env_name, cfg.num_workers, seed=spec.seed, **spec.env_options)
     env_obs_dim = int(np.prod(envs.single_observation_space.shape))
     stack = FrameStack(cfg.num_workers, env_obs_dim, spec.frames)
     policy = build_policy(spec.model, env_obs_dim * spec.frames, int(envs.single_action_space.n))
-    optimizer = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
+    optimizer = torch.optim.Adam(
+        policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon, foreach=True
+    )
     seq_len = cfg.seq_len if policy.is_recurrent else 1
     time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
 
@@ -220,12 +235,12 @@ def train(
                         slot[t] = s
                     logits, value, state = policy(obs_t[None], state, episode_start[None])
                     actions, log_probs = sample_actions(logits[0], sampler)
-                    obs, rewards, terminated, truncated, _ = envs.step(actions.numpy())
+                    obs, rewards, terminated, truncated, _ = envs.step(actions)
                     dones = np.logical_or(terminated, truncated)
                     step += 1
                     tracker.record(rewards, dones, step, time.time() - t_start, monitor)
-                    rollout.actions[t] = actions
-                    rollout.log_probs[t] = log_probs
+                    rollout.actions[t] = torch.from_numpy(actions)
+                    rollout.log_probs[t] = torch.from_numpy(log_probs)
                     rollout.values[t] = value[0]
                     rollout.rewards[t] = torch.from_numpy(np.asarray(rewards, dtype=np.float32))
                     episode_start = torch.from_numpy(dones)
