@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import argparse
 import copy
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
+import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from iam_repro.experiments import load_config, load_experiments, runs_table
+from iam_repro.models import RecurrentCore, build_policy
+from iam_repro.ppo.config import PPOConfig
+from iam_repro.ppo.trainer import train
 
-from iam_repro.experiments import load_config, load_experiments, runs_table  # noqa: E402
-from iam_repro.models import build_policy  # noqa: E402
-from iam_repro.ppo.config import PPOConfig  # noqa: E402
-from iam_repro.ppo.trainer import train  # noqa: E402
-
+REPO = Path(__file__).resolve().parents[1]
 ENV_OBS_DIM = {"warehouse": 73}
 ENV_ACTIONS = {"warehouse": 4}
 
@@ -49,6 +48,9 @@ def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1
 def update_flops(model_spec: dict, ppo: PPOConfig, obs_dim: int, actions: int) -> int:
     """Matmul FLOPs of one PPO iteration (rollout forwards + all minibatch passes)."""
     policy = build_policy(model_spec, obs_dim, actions)
+    for module in policy.modules():  # FlopCounterMode does not see the fused LSTM kernels
+        if isinstance(module, RecurrentCore):
+            module.impl = "loop"
     workers = ppo.num_workers
     seq_len = ppo.seq_len if policy.is_recurrent else 1
     sequences = ppo.batch_size * workers // seq_len
@@ -74,7 +76,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
-    pipeline = load_config({"preset": "paper", "experiments": [args.experiment]})
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(preset="paper", experiments=[args.experiment],
+                  experiments_dir=str(REPO / "config" / "experiments"))
+    pipeline = load_config(config)
     runs = [r for r in runs_table(load_experiments(pipeline), "paper") if r.seed == 0]
     rate = matmul_rate()
     print(f"single-thread matmul rate: {rate / 1e9:.1f} GFLOP/s  (torch {torch.__version__})")

@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,12 +40,30 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "curves_summary": ("model", "step", "mean", "std", "ci_low", "ci_high", "n_seeds"),
     "final_scores": ("model", "seed", "final_return", "auc", "steps_to_threshold"),
     "summary": ("model", "n_seeds", "mean", "std", "ci_low", "ci_high", "paper_value"),
-    "compute": ("model", "seed", "wall_time_s", "transitions", "steps_per_worker",
-                "transitions_per_s"),
-    "claims": ("claim_id", "claim", "paper_value", "reproduced_value", "ci_low", "ci_high",
-               "tolerance", "verdict", "evidence"),
+    "compute": (
+        "model",
+        "seed",
+        "wall_time_s",
+        "transitions",
+        "steps_per_worker",
+        "transitions_per_s",
+    ),
+    "claims": (
+        "claim_id",
+        "claim",
+        "paper_value",
+        "reproduced_value",
+        "ci_low",
+        "ci_high",
+        "tolerance",
+        "verdict",
+        "evidence",
+    ),
     "deviations": ("model", "option", "value", "original", "description"),
 }
+
+#: What the prose shows for a number that is not in the results.
+MISSING = "—"
 
 #: Verdict words used in the claims tables, and the CSS class each is shown with.
 VERDICTS: dict[str, str] = {
@@ -69,15 +87,26 @@ class PaperClaim:
 #: *paper's* statements (not results), so they are typed here; every result comes from a table.
 PAPER_CLAIMS: tuple[PaperClaim, ...] = (
     PaperClaim(1, "warehouse", "IAM ends above LSTM (final return, and area under the curve)."),
-    PaperClaim(2, "warehouse", "IAM ends above FNN with 8 stacked observations and above FNN "
-               "with 1 observation."),
+    PaperClaim(
+        2,
+        "warehouse",
+        "IAM ends above FNN with 8 stacked observations and above FNN with 1 observation.",
+    ),
     PaperClaim(3, "warehouse", "IAM learns faster than LSTM (steps to reach a return threshold)."),
     PaperClaim(4, "traffic", "IAM ends above LSTM and above both FNNs."),
     PaperClaim(5, "traffic", "IAM learns much faster than LSTM (steps to reach a return of -10)."),
-    PaperClaim(6, "all", "IAM trains faster in wall-clock time than LSTM and than FNN with "
-               "stacked frames (measured throughput)."),
-    PaperClaim(7, "atari", "Flickering Atari: IAM (attention) is at least as good as LSTM and as "
-               "FNN with 4 frames (model against model; the paper's numbers are unavailable)."),
+    PaperClaim(
+        6,
+        "all",
+        "IAM trains faster in wall-clock time than LSTM and than FNN with "
+        "stacked frames (measured throughput).",
+    ),
+    PaperClaim(
+        7,
+        "atari",
+        "Flickering Atari: IAM (attention) is at least as good as LSTM and as "
+        "FNN with 4 frames (model against model; the paper's numbers are unavailable).",
+    ),
 )
 
 
@@ -137,13 +166,17 @@ def load_table(results: Path, experiment: str, name: str) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path} is not a readable CSV table ({err}); rerun the aggregate "
-                         "rule to regenerate it.") from err
+        raise ValueError(
+            f"{path} is not a readable CSV table ({err}); rerun the aggregate "
+            "rule to regenerate it."
+        ) from err
     required = TABLE_COLUMNS.get(name, ())
     missing = [column for column in required if column not in frame.columns]
     if missing:
-        raise ValueError(f"{path} lacks column(s) {missing}; expected {list(required)}. "
-                         "Rerun the aggregate rule to regenerate it.")
+        raise ValueError(
+            f"{path} lacks column(s) {missing}; expected {list(required)}. "
+            "Rerun the aggregate rule to regenerate it."
+        )
     return frame
 
 
@@ -216,7 +249,7 @@ def format_value(value: Any, digits: int = 3) -> str:
     12 -> '12', float('nan') -> '—', 'not available' -> 'not available'.
     """
     if _is_missing(value):
-        return "—"
+        return MISSING
     number = _as_float(value)
     if number is None:
         return str(value)
@@ -234,10 +267,29 @@ def format_value(value: Any, digits: int = 3) -> str:
     return f"{number:.{digits}g}"
 
 
-def format_ci(low: Any, high: Any, digits: int = 3) -> str:
-    """A confidence interval as '[low, high]', or '—' when either end is missing."""
+def format_fixed(value: Any, decimals: int = 2) -> str:
+    """A number with a fixed number of decimals (returns: 38.3428 -> '38.34'); missing -> '—'.
+
+    Strings that are not numbers pass through ('not available').
+    """
+    if _is_missing(value):
+        return MISSING
+    number = _as_float(value)
+    if number is None:
+        return str(value)
+    return f"{number:,.{decimals}f}"
+
+
+def format_ci(low: Any, high: Any, digits: int = 3, decimals: int | None = None) -> str:
+    """A confidence interval as '[low, high]', or '—' when either end is missing.
+
+    Ends use ``format_fixed(x, decimals)`` when ``decimals`` is given, else
+    ``format_value(x, digits)``.
+    """
     if _is_missing(low) or _is_missing(high):
-        return "—"
+        return MISSING
+    if decimals is not None:
+        return f"[{format_fixed(low, decimals)}, {format_fixed(high, decimals)}]"
     return f"[{format_value(low, digits)}, {format_value(high, digits)}]"
 
 
@@ -283,7 +335,7 @@ def html_table(
     verdict_column: str | None = "verdict",
     digits: int = 3,
     caption: str | None = None,
-    raw_html_columns: Sequence[str] = (),
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> str:
     """Render a DataFrame as an HTML table for the book.
 
@@ -294,21 +346,33 @@ def html_table(
         verdict_column: a column (by its name in ``frame``) shown as a coloured verdict badge.
         digits: significant digits for numbers (see ``format_value``).
         caption: optional caption above the table.
-        raw_html_columns: columns whose cells are already HTML (not escaped).
+        formats: per-column formatters (value -> text) replacing ``format_value``.
 
     Returns:
         An HTML string: ``<table class="iam-table">`` with escaped cells.
     """
     columns = dict(columns) if columns is not None else {c: str(c) for c in frame.columns}
+    formats = dict(formats or {})
     absent = [c for c in columns if c not in frame.columns]
     if absent:
         raise KeyError(f"html_table: column(s) {absent} not in the table {list(frame.columns)}")
     parts = ['<div class="iam-table-wrap"><table class="iam-table">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
+    # A column is right-aligned when every value it holds is a number (or missing).
+    numeric = {
+        column: column != verdict_column
+        and all(_as_float(v) is not None or _is_missing(v) for v in frame[column])
+        for column in columns
+    }
+    # Each cell carries its column's class (col-<name>, for widths in custom.css) and "num".
+    css = {
+        column: f' class="col-{_slug(str(column))}{" num" if numeric[column] else ""}"'
+        for column in columns
+    }
     parts.append("<thead><tr>")
-    for header in columns.values():
-        parts.append(f"<th>{html.escape(str(header))}</th>")
+    for column, header in columns.items():
+        parts.append(f"<th{css[column]}>{html.escape(str(header))}</th>")
     parts.append("</tr></thead><tbody>")
     for _, row in frame.iterrows():
         parts.append("<tr>")
@@ -316,13 +380,11 @@ def html_table(
             value = row[column]
             if column == verdict_column:
                 cell = verdict_badge(value)
-            elif column in raw_html_columns:
-                cell = str(value)
+            elif column in formats:
+                cell = html.escape(formats[column](value))
             else:
                 cell = html.escape(format_value(value, digits))
-            numeric = _as_float(value) is not None and column != verdict_column
-            css = ' class="num"' if numeric else ""
-            parts.append(f"<td{css}>{cell}</td>")
+            parts.append(f"<td{css[column]}>{cell}</td>")
         parts.append("</tr>")
     parts.append("</tbody></table></div>")
     return "".join(parts)
@@ -330,8 +392,10 @@ def html_table(
 
 def notice(title: str, text: str, kind: str = "warning") -> str:
     """HTML admonition (the theme's note/warning box) for messages such as 'not run'."""
-    return (f'<div class="admonition {html.escape(kind)}"><p class="admonition-title">'
-            f"{html.escape(title)}</p><p>{html.escape(text)}</p></div>")
+    return (
+        f'<div class="admonition {html.escape(kind)}"><p class="admonition-title">'
+        f"{html.escape(title)}</p><p>{html.escape(text)}</p></div>"
+    )
 
 
 def not_run_notice(experiment: str, what: str = "results") -> str:
@@ -339,7 +403,8 @@ def not_run_notice(experiment: str, what: str = "results") -> str:
     return notice(
         f"{experiment}: not run in this build",
         f"The results directory holds no {what} for the '{experiment}' experiment, so this "
-        "section is empty. Add the experiment to config/config.yaml and rerun the pipeline.",
+        "section is empty. Select the experiment (config/config.yaml, key 'experiments') and "
+        "rerun the pipeline to fill it.",
     )
 
 
@@ -348,6 +413,26 @@ def show_html(markup: str) -> None:
     from IPython.display import HTML, display
 
     display(HTML(markup))
+
+
+def preset_note(preset: str) -> str:
+    """One sentence on what the build's preset means for comparisons with the paper."""
+    if preset == "paper":
+        return (
+            "Runs use the paper's training budget, so their returns can be set against the paper's."
+        )
+    if preset in {"smoke", "quick"}:
+        return (
+            f"The '{preset}' preset trains for a small fraction of the paper's budget: it "
+            "checks that the pipeline works, and its returns and verdicts say nothing about "
+            "the paper."
+        )
+    if preset == "unknown":
+        return "No provenance.json was found, so the preset of these results is unknown."
+    return (
+        f"'{preset}' is not one of the standard presets (smoke, quick, paper); see the "
+        "Provenance page for the budget used."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,6 +450,21 @@ def claim_number(claim_id: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+#: Columns of the frames that ``claims_overview`` and ``experiment_claims`` return.
+CLAIM_FRAME_COLUMNS = [
+    "number",
+    "claim_id",
+    "experiment",
+    "claim",
+    "paper_value",
+    "reproduced_value",
+    "ci",
+    "tolerance",
+    "verdict",
+    "evidence",
+]
+
+
 def claims_overview(claims: pd.DataFrame) -> pd.DataFrame:
     """Every paper claim 1–7 with the reproduced rows that test it.
 
@@ -378,8 +478,7 @@ def claims_overview(claims: pd.DataFrame) -> pd.DataFrame:
         Columns: number, claim_id, experiment, claim, paper_value, reproduced_value, ci,
         tolerance, verdict, evidence.
     """
-    columns = ["number", "claim_id", "experiment", "claim", "paper_value", "reproduced_value",
-               "ci", "tolerance", "verdict", "evidence"]
+    columns = CLAIM_FRAME_COLUMNS
     rows: list[dict[str, Any]] = []
     claims = claims.copy()
     claims["number"] = [claim_number(c) for c in claims["claim_id"]] if len(claims) else []
@@ -387,12 +486,20 @@ def claims_overview(claims: pd.DataFrame) -> pd.DataFrame:
     for paper_claim in PAPER_CLAIMS:
         tested = claims[claims["number"] == paper_claim.number]
         if tested.empty:
-            rows.append({
-                "number": paper_claim.number, "claim_id": str(paper_claim.number),
-                "experiment": paper_claim.experiment, "claim": paper_claim.text,
-                "paper_value": None, "reproduced_value": None, "ci": "—", "tolerance": None,
-                "verdict": "not yet run", "evidence": "no results for this claim in this build",
-            })
+            rows.append(
+                {
+                    "number": paper_claim.number,
+                    "claim_id": str(paper_claim.number),
+                    "experiment": paper_claim.experiment,
+                    "claim": paper_claim.text,
+                    "paper_value": None,
+                    "reproduced_value": None,
+                    "ci": MISSING,
+                    "tolerance": None,
+                    "verdict": "not yet run",
+                    "evidence": "no results in this build",
+                }
+            )
             continue
         for _, row in tested.iterrows():
             rows.append(_claim_row(row, paper_claim.number))
@@ -403,25 +510,57 @@ def claims_overview(claims: pd.DataFrame) -> pd.DataFrame:
 
 def _claim_row(row: pd.Series, number: Any) -> dict[str, Any]:
     return {
-        "number": number, "claim_id": str(row["claim_id"]),
-        "experiment": row.get("experiment", ""), "claim": row["claim"],
-        "paper_value": row["paper_value"], "reproduced_value": row["reproduced_value"],
-        "ci": format_ci(row["ci_low"], row["ci_high"]), "tolerance": row["tolerance"],
-        "verdict": normalise_verdict(row["verdict"]), "evidence": row["evidence"],
+        "number": number,
+        "claim_id": format_value(row["claim_id"]),
+        "experiment": row.get("experiment", ""),
+        "claim": row["claim"],
+        "paper_value": row["paper_value"],
+        "reproduced_value": row["reproduced_value"],
+        "ci": format_ci(row["ci_low"], row["ci_high"]),
+        "tolerance": row["tolerance"],
+        "verdict": normalise_verdict(row["verdict"]),
+        "evidence": row["evidence"],
     }
+
+
+def estimate_with_ci(value: Any, ci: str) -> str:
+    """'2.43 [1.63, 3.23]' (a value and its formatted CI), or the value alone when no CI."""
+    text = format_value(value)
+    return text if ci in {"", MISSING} else f"{text} {ci}"
 
 
 #: Headers of the claims table as the pages show it.
 CLAIM_COLUMNS = {
-    "claim_id": "#", "experiment": "experiment", "claim": "claim",
-    "paper_value": "paper", "reproduced_value": "reproduced", "ci": "95% CI",
-    "tolerance": "tolerance", "verdict": "verdict", "evidence": "evidence",
+    "claim_id": "#",
+    "experiment": "experiment",
+    "claim": "claim",
+    "verdict": "verdict",
+    "paper_value": "paper",
+    "reproduced": "reproduced [95% CI]",
+    "tolerance": "tolerance",
+    "evidence": "evidence",
 }
 
 
-def claims_html(overview: pd.DataFrame) -> str:
-    """HTML for a ``claims_overview`` frame (or a subset of its rows)."""
-    return html_table(overview, CLAIM_COLUMNS)
+def claims_html(
+    overview: pd.DataFrame, caption: str | None = None, *, show_experiment: bool = True
+) -> str:
+    """HTML for a ``claims_overview`` (or ``experiment_claims``) frame or a subset of its rows."""
+    reproduced = [
+        estimate_with_ci(value, ci)
+        for value, ci in zip(overview["reproduced_value"], overview["ci"], strict=True)
+    ]
+    columns = {k: v for k, v in CLAIM_COLUMNS.items() if show_experiment or k != "experiment"}
+    return html_table(overview.assign(reproduced=reproduced), columns, caption=caption)
+
+
+def experiment_claims(claims: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """One experiment's claims table in the shape of ``claims_overview`` (no 'not yet run' rows)."""
+    rows = [
+        _claim_row(row, claim_number(row["claim_id"]))
+        for _, row in claims.assign(experiment=experiment).iterrows()
+    ]
+    return pd.DataFrame(rows, columns=CLAIM_FRAME_COLUMNS)
 
 
 def claim_verdict_text(claims: pd.DataFrame, number: int) -> str:
@@ -452,60 +591,115 @@ def verdict_counts(overview: pd.DataFrame) -> str:
 # Results tables
 
 
+#: Decimals shown for returns (the paper's figure is read to about 0.1-0.2).
+RETURN_DECIMALS = 2
+
 #: Headers of the final-return summary table.
 SUMMARY_COLUMNS = {
-    "label": "model", "n_seeds": "seeds", "mean": "mean", "std": "std", "ci": "95% CI",
+    "label": "model",
+    "n_seeds": "seeds",
+    "mean": "mean",
+    "std": "std",
+    "ci": "95% CI",
     "paper_value": "paper (Fig. 5)",
 }
 
 
-def summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
-    """The across-seed final-return summary with a readable model label and a CI column."""
-    frame = summary.copy()
-    frame["label"] = [model_label(m) for m in frame["model"]]
-    frame["ci"] = [format_ci(lo, hi) for lo, hi in zip(frame["ci_low"], frame["ci_high"],
-                                                       strict=True)]
-    return frame
+def _format_return(value: Any) -> str:
+    return format_fixed(value, RETURN_DECIMALS)
+
+
+def summary_html(summary: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``summary.csv``: final return across seeds per model, and the paper's."""
+    frame = summary.assign(
+        label=[model_label(m) for m in summary["model"]],
+        ci=[
+            format_ci(lo, hi, decimals=RETURN_DECIMALS)
+            for lo, hi in zip(summary["ci_low"], summary["ci_high"], strict=True)
+        ],
+    )
+    formats = dict.fromkeys(("mean", "std", "paper_value"), _format_return)
+    return html_table(frame, SUMMARY_COLUMNS, verdict_column=None, caption=caption, formats=formats)
 
 
 def estimate_text(summary: pd.DataFrame | None, model: str) -> str:
-    """'38.2 (95% CI 37.1 to 39.4, sd 1.3, 5 seeds)' for one model, or 'not run'."""
+    """'38.34 (95% CI 38.15 to 38.53)' for one model's final return, or 'not run'."""
     if summary is None:
-        return "not run"
+        return MISSING
     rows = summary[summary["model"] == model]
     if rows.empty:
-        return "not run"
+        return MISSING
     row = rows.iloc[0]
-    seeds = int(row["n_seeds"]) if _as_float(row["n_seeds"]) is not None else "?"
-    plural = "" if seeds == 1 else "s"
+    mean = _format_return(row["mean"])
     if _is_missing(row["ci_low"]) or _is_missing(row["ci_high"]):
-        return f"{format_value(row['mean'])} ({seeds} seed{plural})"
-    return (f"{format_value(row['mean'])} (95% CI {format_value(row['ci_low'])} to "
-            f"{format_value(row['ci_high'])}, sd {format_value(row['std'])}, "
-            f"{seeds} seed{plural})")
+        return mean
+    return f"{mean} (95% CI {_format_return(row['ci_low'])} to {_format_return(row['ci_high'])})"
+
+
+def seeds_text(summary: pd.DataFrame | None) -> str:
+    """How many seeds each model has in a summary: '5', '2–5' when models differ, '—' if none."""
+    if summary is None or summary.empty:
+        return MISSING
+    counts = pd.to_numeric(summary["n_seeds"], errors="coerce").dropna().astype(int)
+    if counts.empty:
+        return "an unknown number of"
+    low, high = int(counts.min()), int(counts.max())
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def paper_value_text(summary: pd.DataFrame | None, model: str) -> str:
-    """The paper's value for one model from the summary table, or 'not available'."""
+    """The paper's value for one model from the summary table, or '—' when absent."""
     if summary is None:
-        return "not available"
+        return MISSING
     rows = summary[summary["model"] == model]
     if rows.empty or _is_missing(rows.iloc[0]["paper_value"]):
-        return "not available"
-    return format_value(rows.iloc[0]["paper_value"])
+        return MISSING
+    return _format_return(rows.iloc[0]["paper_value"])
+
+
+def format_duration(seconds: Any) -> str:
+    """A wall time in a readable unit: 45 -> '45 s', 2220 -> '37 min', 18720 -> '5.2 h'."""
+    value = _as_float(seconds)
+    if value is None:
+        return MISSING
+    if value < 120:
+        return f"{value:.0f} s"
+    if value < 7200:
+        return f"{value / 60:.0f} min"
+    return f"{value / 3600:.1f} h"
+
+
+def format_ratio(value: Any) -> str:
+    """A ratio as '0.55×' ('—' when missing or not finite)."""
+    number = _as_float(value)
+    if number is None or not math.isfinite(number):
+        return MISSING
+    return f"{number:.2f}×"
 
 
 #: Headers of the per-run compute table.
 COMPUTE_RUN_COLUMNS = {
-    "label": "model", "seed": "seed", "wall_time_s": "wall time (s)",
-    "transitions": "transitions", "steps_per_worker": "steps per worker",
+    "label": "model",
+    "seed": "seed",
+    "wall_time_s": "wall time",
+    "transitions": "transitions",
+    "steps_per_worker": "steps per worker",
     "transitions_per_s": "transitions / s",
 }
 
 #: Headers of the per-model compute table.
 COMPUTE_MODEL_COLUMNS = {
-    "label": "model", "runs": "runs", "wall_time_s": "mean wall time (s)",
-    "transitions_per_s": "mean transitions / s", "relative": "throughput relative to IAM",
+    "label": "model",
+    "runs": "runs",
+    "wall_time_s": "mean wall time",
+    "transitions_per_s": "mean transitions / s",
+    "relative": "relative to IAM",
+}
+
+_COMPUTE_FORMATS: dict[str, Callable[[Any], str]] = {
+    "wall_time_s": format_duration,
+    "transitions_per_s": lambda v: format_fixed(v, 0),
+    "relative": format_ratio,
 }
 
 
@@ -516,15 +710,158 @@ def compute_per_model(compute: pd.DataFrame) -> pd.DataFrame:
     by IAM's; NaN when IAM is absent). Model order as first seen in the table.
     """
     order = list(dict.fromkeys(compute["model"]))
-    grouped = compute.groupby("model", sort=False).agg(
-        runs=("seed", "size"), wall_time_s=("wall_time_s", "mean"),
-        transitions_per_s=("transitions_per_s", "mean"),
-    ).reindex(order).reset_index()
+    grouped = (
+        compute.groupby("model", sort=False)
+        .agg(
+            runs=("seed", "size"),
+            wall_time_s=("wall_time_s", "mean"),
+            transitions_per_s=("transitions_per_s", "mean"),
+        )
+        .reindex(order)
+        .reset_index()
+    )
     grouped["label"] = [model_label(m) for m in grouped["model"]]
     iam = grouped.loc[grouped["model"] == "IAM", "transitions_per_s"]
     base = float(iam.iloc[0]) if len(iam) and float(iam.iloc[0]) > 0 else math.nan
     grouped["relative"] = grouped["transitions_per_s"] / base
     return grouped
+
+
+def compute_models_html(compute: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``compute_per_model(compute)``."""
+    return html_table(
+        compute_per_model(compute),
+        COMPUTE_MODEL_COLUMNS,
+        verdict_column=None,
+        caption=caption,
+        formats=_COMPUTE_FORMATS,
+    )
+
+
+def compute_runs_html(compute: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``compute.csv``, one row per run."""
+    return html_table(
+        compute.assign(label=[model_label(m) for m in compute["model"]]),
+        COMPUTE_RUN_COLUMNS,
+        verdict_column=None,
+        caption=caption,
+        formats=_COMPUTE_FORMATS,
+    )
+
+
+#: Headers of the per-run scores table.
+SCORE_COLUMNS = {
+    "label": "model",
+    "seed": "seed",
+    "final_return": "final return",
+    "auc": "area under the curve",
+    "steps_to_threshold": "steps to threshold",
+}
+
+
+def scores_html(scores: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``final_scores.csv``, one row per run ('—': threshold never reached)."""
+    return html_table(
+        scores.assign(label=[model_label(m) for m in scores["model"]]),
+        SCORE_COLUMNS,
+        verdict_column=None,
+        caption=caption,
+        formats={"final_return": _format_return},
+    )
+
+
+def ppo_name_table() -> pd.DataFrame:
+    """Our PPO setting names against the original code's keys and other libraries' names.
+
+    Built from ``iam_repro.ppo.config.NAME_MAP`` with the original protocol's value of each
+    setting (``PPOConfig()`` defaults: the warehouse column of spec/ppo.md).
+    Columns: ours, original, common, value.
+    """
+    from iam_repro.ppo.config import NAME_MAP, PPOConfig
+
+    defaults = PPOConfig().to_dict()
+    rows = [
+        {
+            "ours": ours,
+            "original": original,
+            "common": common,
+            "value": format_value(defaults.get(ours), digits=4),
+        }
+        for ours, (original, common) in NAME_MAP.items()
+    ]
+    return pd.DataFrame(rows, columns=["ours", "original", "common", "value"])
+
+
+#: Headers of the deviations table.
+DEVIATION_COLUMNS = {
+    "experiment": "experiment",
+    "model": "model",
+    "option": "option",
+    "value": "value",
+    "original": "original",
+    "description": "what it changes",
+}
+
+
+def _slug(text: str) -> str:
+    """'Flicker Pong!' -> 'flicker-pong' (for HTML ids and classes)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def heading_html(text: str, level: int = 2) -> str:
+    """An HTML heading (for sections generated in a loop, such as one per experiment)."""
+    return f'<h{level} class="iam-heading" id="{_slug(text)}">{html.escape(text)}</h{level}>'
+
+
+def provenance_frame(provenance: Mapping[str, Any]) -> pd.DataFrame:
+    """The build-level fields of provenance.json as (item, value) rows."""
+    commit = str(provenance.get("git_commit", "unknown"))
+    if provenance.get("git_dirty"):
+        commit += " (with uncommitted changes)"
+    rows = [
+        ("preset", provenance.get("preset", "unknown")),
+        ("experiments", ", ".join(provenance.get("experiments", [])) or "none"),
+        ("git commit", commit),
+        ("generated (UTC)", provenance.get("generated_utc", "unknown")),
+        ("runs", str(len(provenance.get("runs", [])))),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def versions_frame(provenance: Mapping[str, Any]) -> pd.DataFrame:
+    """The package versions of provenance.json as (package, version) rows."""
+    versions = provenance.get("versions", {}) or {}
+    return pd.DataFrame([(k, str(v)) for k, v in versions.items()], columns=["package", "version"])
+
+
+#: Headers of the per-run provenance table.
+RUN_COLUMNS = {
+    "run_id": "run",
+    "config_digest": "config digest",
+    "wall_time_s": "wall time",
+    "transitions_per_s": "transitions / s",
+    "hostname": "host",
+}
+
+
+def runs_frame(provenance: Mapping[str, Any]) -> pd.DataFrame:
+    """The per-run records of provenance.json (columns of ``RUN_COLUMNS``; missing keys blank)."""
+    return pd.DataFrame(provenance.get("runs", []) or [], columns=list(RUN_COLUMNS))
+
+
+def runs_html(provenance: Mapping[str, Any]) -> str:
+    """HTML table of the per-run records of provenance.json."""
+    return html_table(
+        runs_frame(provenance),
+        RUN_COLUMNS,
+        verdict_column=None,
+        formats={
+            "wall_time_s": format_duration,
+            "transitions_per_s": lambda v: format_fixed(v, 0),
+            "config_digest": lambda v: MISSING if _is_missing(v) else str(v),
+            "hostname": lambda v: MISSING if _is_missing(v) else str(v),
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -567,7 +904,8 @@ def build_book(
     if not (mathjax_dir / "tex-chtml.js").is_file():
         raise FileNotFoundError(
             f"{mathjax_dir} is not MathJax 3's es5 folder (no tex-chtml.js); run "
-            "scripts/setup.sh, which fetches it into .cache/mathjax/es5")
+            "scripts/setup.sh, which fetches it into .cache/mathjax/es5"
+        )
     # The jupyter-book next to this interpreter, so the book runs in the same environment
     # (and finds the python3 kernel installed into it).
     candidate = Path(sys.executable).parent / "jupyter-book"
@@ -582,20 +920,44 @@ def build_book(
     src = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
     env.setdefault("MPLBACKEND", "Agg")
-    command = [executable, "build", str(report_src), "--path-output", str(out_dir), "--all",
-               "-W", "--keep-going"]
+    # No __pycache__ inside report/ (its files are the report rule's inputs).
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    command = [
+        executable,
+        "build",
+        str(report_src),
+        "--path-output",
+        str(out_dir),
+        "--all",
+        "-W",
+        "--keep-going",
+    ]
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True,
-                              timeout=timeout_s, check=False)
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
     except subprocess.TimeoutExpired as err:
-        raise RuntimeError(f"jupyter-book build timed out after {timeout_s} s: "
-                           f"{' '.join(command)}") from err
-    log = (done.stdout or "") + (done.stderr or "")
-    (out_dir / "jupyter-book-build.log").write_text(log)
+        raise RuntimeError(
+            f"jupyter-book build timed out after {timeout_s} s: {' '.join(command)}"
+        ) from err
+    log = _ANSI_ESCAPE.sub("", (done.stdout or "") + (done.stderr or ""))
+    # Inside _build (git-ignored), also when the book is built in place (out_dir = report/).
+    log_path = out_dir / "_build" / "jupyter-book-build.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text(log)
     html_dir = out_dir / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
-        tail = "\n".join(log.splitlines()[-60:])
+        tail = "\n".join(log.splitlines()[-40:])
+        # A page whose code failed leaves its traceback in reports/<page>.err.log.
+        tracebacks = "".join(
+            f"\n--- {path.name} (end) ---\n" + "\n".join(path.read_text().splitlines()[-15:])
+            for path in sorted((html_dir / "reports").glob("*.err.log"))
+        )
         raise RuntimeError(
             f"jupyter-book build failed (exit {done.returncode}); full log in "
-            f"{out_dir / 'jupyter-book-build.log'}; last lines:\n{tail}")
+            f"{log_path}; last lines:\n{tail}{_ANSI_ESCAPE.sub('', tracebacks)}"
+        )
     return html_dir
+
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -30,7 +30,10 @@ FAKE_EXPERIMENTS: dict[str, dict] = {
             "FNN1": (38.4, 39.35, 1.35),
             "FNN8": (35.0, 35.65, 1.1),
         },
-        "steps": 4_000_000, "window": 100_000, "threshold": 35.0, "start": 9.5,
+        "steps": 4_000_000,
+        "window": 100_000,
+        "threshold": 35.0,
+        "start": 9.5,
     },
     "traffic": {
         "models": {
@@ -39,7 +42,10 @@ FAKE_EXPERIMENTS: dict[str, dict] = {
             "FNN1": (-5.5, -5.6, 1.3),
             "FNN32": (-4.4, -4.2, 0.9),
         },
-        "steps": 2_000_000, "window": 50_000, "threshold": -10.0, "start": -45.0,
+        "steps": 2_000_000,
+        "window": 50_000,
+        "threshold": -10.0,
+        "start": -45.0,
     },
 }
 
@@ -78,8 +84,9 @@ def _figure(curves_summary: pd.DataFrame, spec: dict, name: str, path: Path) -> 
     for ax, zoom in zip(axes, (False, True), strict=True):
         for model, frame in curves_summary.groupby("model", sort=False):
             ax.plot(frame["step"], frame["mean"], label=model)
-            ax.fill_between(frame["step"], frame["mean"] - frame["std"],
-                            frame["mean"] + frame["std"], alpha=0.2)
+            ax.fill_between(
+                frame["step"], frame["mean"] - frame["std"], frame["mean"] + frame["std"], alpha=0.2
+            )
         ax.set_xlabel("steps (per worker)")
         ax.set_ylabel("average return")
         if zoom:
@@ -105,35 +112,115 @@ def _claims(name: str, final: pd.DataFrame, spec: dict) -> pd.DataFrame:
     if name == "warehouse":
         diff = means["IAM"] - means["LSTM"]
         rows = [
-            row("1a", "IAM ends above LSTM (final return)",
+            row(
+                "1a",
+                "IAM ends above LSTM (final return)",
                 round(models["IAM"][1] - models["LSTM"][1], 3),
-                round(diff, 3), round(diff - 0.8, 3), round(diff + 0.8, 3), 0.0, "reproduced",
-                "IAM − LSTM final return, CI above 0"),
-            row("1b", "IAM above LSTM (area under the curve)", "not available", 1.2e6, 0.4e6,
-                2.0e6, 0.0, "reproduced", "AUC difference, CI above 0"),
-            row("2a", "IAM ends above FNN (8 obs)", 5.35, round(means["IAM"] - means["FNN8"], 3),
-                3.1, 5.3, 0.0, "reproduced", "IAM − FNN8 final return"),
-            row("2b", "IAM ends above FNN (1 obs)", 1.65, round(means["IAM"] - means["FNN1"], 3),
-                -0.4, 2.0, 0.0, "partly", "CI straddles 0"),
-            row("3", "IAM reaches return 35 before LSTM", 1.3e6, 2.5e5, -1e5, 6e5, 0.0,
-                "not reproduced", "steps-to-threshold difference, CI includes 0"),
-            row("6", "IAM throughput above LSTM and FNN (8 obs)", "not available", 1.82, 1.7,
-                1.95, 1.0, "partly", "IAM/LSTM = 1.82; IAM/FNN8 = 0.91"),
+                round(diff, 3),
+                round(diff - 0.8, 3),
+                round(diff + 0.8, 3),
+                0.0,
+                "reproduced",
+                "IAM − LSTM final return, CI above 0",
+            ),
+            row(
+                "1b",
+                "IAM above LSTM (area under the curve)",
+                "not available",
+                1.2e6,
+                0.4e6,
+                2.0e6,
+                0.0,
+                "reproduced",
+                "AUC difference, CI above 0",
+            ),
+            row(
+                "2a",
+                "IAM ends above FNN (8 obs)",
+                5.35,
+                round(means["IAM"] - means["FNN8"], 3),
+                3.1,
+                5.3,
+                0.0,
+                "reproduced",
+                "IAM − FNN8 final return",
+            ),
+            row(
+                "2b",
+                "IAM ends above FNN (1 obs)",
+                1.65,
+                round(means["IAM"] - means["FNN1"], 3),
+                -0.4,
+                2.0,
+                0.0,
+                "partly",
+                "CI straddles 0",
+            ),
+            row(
+                "3",
+                "IAM reaches return 35 before LSTM",
+                1.3e6,
+                2.5e5,
+                -1e5,
+                6e5,
+                0.0,
+                "not reproduced",
+                "steps-to-threshold difference, CI includes 0",
+            ),
+            row(
+                "6",
+                "IAM throughput above LSTM and FNN (8 obs)",
+                "not available",
+                1.82,
+                1.7,
+                1.95,
+                1.0,
+                "partly",
+                "IAM/LSTM = 1.82; IAM/FNN8 = 0.91",
+            ),
         ]
     else:
         rows = [
-            row("4", "IAM ends above LSTM and both FNNs", 0.7,
-                round(means["IAM"] - means["LSTM"], 3), 0.2, 1.2, 0.0, "reproduced",
-                "IAM − best other final return"),
-            row("5", "IAM reaches −10 much faster than LSTM", 5e5, 3.5e5, 1e5, 6e5, 0.0,
-                "reproduced", "steps-to-threshold difference"),
+            row(
+                "4",
+                "IAM ends above LSTM and both FNNs",
+                0.7,
+                round(means["IAM"] - means["LSTM"], 3),
+                0.2,
+                1.2,
+                0.0,
+                "reproduced",
+                "IAM − best other final return",
+            ),
+            row(
+                "5",
+                "IAM reaches −10 much faster than LSTM",
+                5e5,
+                3.5e5,
+                1e5,
+                6e5,
+                0.0,
+                "reproduced",
+                "steps-to-threshold difference",
+            ),
         ]
-    return pd.DataFrame(rows, columns=["claim_id", "claim", "paper_value", "reproduced_value",
-                                       "ci_low", "ci_high", "tolerance", "verdict", "evidence"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "claim_id",
+            "claim",
+            "paper_value",
+            "reproduced_value",
+            "ci_low",
+            "ci_high",
+            "tolerance",
+            "verdict",
+            "evidence",
+        ],
+    )
 
 
-def write_experiment(results: Path, name: str, seed: int = 0, *,
-                     deviations: bool = False) -> None:
+def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: bool = False) -> None:
     """Write every table and the figure of one fake experiment under ``results``."""
     spec = FAKE_EXPERIMENTS[name]
     rng = np.random.default_rng(seed)
@@ -148,49 +235,77 @@ def write_experiment(results: Path, name: str, seed: int = 0, *,
     last = curves[curves["step"] == curves["step"].max()]
     final = last[["model", "seed"]].copy()
     final["final_return"] = last["mean_return"].to_numpy()
-    final["auc"] = (curves.groupby(["model", "seed"], sort=False)["mean_return"].mean()
-                    .to_numpy() * spec["steps"]).round(1)
+    final["auc"] = (
+        curves.groupby(["model", "seed"], sort=False)["mean_return"].mean().to_numpy()
+        * spec["steps"]
+    ).round(1)
     reached = curves[curves["mean_return"] >= spec["threshold"]]
     first = reached.groupby(["model", "seed"])["step"].min()
-    final["steps_to_threshold"] = [first.get((m, s), np.nan)
-                                   for m, s in zip(final["model"], final["seed"], strict=True)]
+    final["steps_to_threshold"] = [
+        first.get((m, s), np.nan) for m, s in zip(final["model"], final["seed"], strict=True)
+    ]
     final.to_csv(tables / "final_scores.csv", index=False)
 
-    summary = final.groupby("model", sort=False)["final_return"].agg(
-        n_seeds="size", mean="mean", std="std").reset_index()
+    summary = (
+        final.groupby("model", sort=False)["final_return"]
+        .agg(n_seeds="size", mean="mean", std="std")
+        .reset_index()
+    )
     half = 1.96 * summary["std"] / np.sqrt(summary["n_seeds"])
     summary["ci_low"] = summary["mean"] - half
     summary["ci_high"] = summary["mean"] + half
     summary["paper_value"] = [spec["models"][m][1] for m in summary["model"]]
     summary[["model", "n_seeds", "mean", "std", "ci_low", "ci_high", "paper_value"]].round(
-        4).to_csv(tables / "summary.csv", index=False)
+        4
+    ).to_csv(tables / "summary.csv", index=False)
 
     compute_rows = []
     for model, (_final, _paper, speed) in spec["models"].items():
         for seed_ in SEEDS:
             per_s = round(9000.0 * speed * (1 + 0.02 * seed_), 1)
             transitions = spec["steps"] * 8
-            compute_rows.append((model, seed_, round(transitions / per_s, 1), transitions,
-                                 spec["steps"], per_s))
-    pd.DataFrame(compute_rows, columns=["model", "seed", "wall_time_s", "transitions",
-                                        "steps_per_worker", "transitions_per_s"]).to_csv(
-        tables / "compute.csv", index=False)
+            compute_rows.append(
+                (model, seed_, round(transitions / per_s, 1), transitions, spec["steps"], per_s)
+            )
+    pd.DataFrame(
+        compute_rows,
+        columns=[
+            "model",
+            "seed",
+            "wall_time_s",
+            "transitions",
+            "steps_per_worker",
+            "transitions_per_s",
+        ],
+    ).to_csv(tables / "compute.csv", index=False)
 
     _claims(name, final, spec).to_csv(tables / "claims.csv", index=False)
 
     deviation_rows = []
     if deviations:
-        deviation_rows.append(("LSTM", "normalize_advantages", True, False,
-                               "normalise advantages per minibatch (the original does not)"))
-    pd.DataFrame(deviation_rows, columns=["model", "option", "value", "original",
-                                          "description"]).to_csv(
-        tables / "deviations.csv", index=False)
+        deviation_rows.append(
+            (
+                "LSTM",
+                "normalize_advantages",
+                True,
+                False,
+                "normalise advantages per minibatch (the original does not)",
+            )
+        )
+    pd.DataFrame(
+        deviation_rows, columns=["model", "option", "value", "original", "description"]
+    ).to_csv(tables / "deviations.csv", index=False)
 
     _figure(curves_summary, spec, name, results / "figures" / name / "fig5.png")
 
 
-def write_fake_results(results: Path | str, experiments: Sequence[str] = ("warehouse",),
-                       *, preset: str = "paper", deviations: bool = False) -> Path:
+def write_fake_results(
+    results: Path | str,
+    experiments: Sequence[str] = ("warehouse",),
+    *,
+    preset: str = "paper",
+    deviations: bool = False,
+) -> Path:
     """Write a full fake results tree and return its path.
 
     Args:
@@ -207,20 +322,30 @@ def write_fake_results(results: Path | str, experiments: Sequence[str] = ("wareh
         write_experiment(results, name, seed=index, deviations=deviations and index == 0)
         for model in FAKE_EXPERIMENTS[name]["models"]:
             for seed in SEEDS:
-                runs.append({
-                    "run_id": f"{name}/{name}/{model}/seed_{seed}",
-                    "config_digest": hashlib.sha256(f"{name}/{model}".encode()).hexdigest()[:12],
-                    "wall_time_s": 3600.0 + 10 * len(runs),
-                    "transitions_per_s": 9000.0,
-                    "hostname": "fake-host",
-                })
+                runs.append(
+                    {
+                        "run_id": f"{name}/{name}/{model}/seed_{seed}",
+                        "config_digest": hashlib.sha256(f"{name}/{model}".encode()).hexdigest()[
+                            :12
+                        ],
+                        "wall_time_s": 3600.0 + 10 * len(runs),
+                        "transitions_per_s": 9000.0,
+                        "hostname": "fake-host",
+                    }
+                )
     provenance = {
         "preset": preset,
         "experiments": list(experiments),
         "git_commit": "0123456789abcdef0123456789abcdef01234567",
         "git_dirty": False,
-        "versions": {"python": "3.11.7", "numpy": "2.4.6", "torch": "2.13.0",
-                     "gymnasium": "1.4.0", "snakemake": "9.27.1", "iam_repro": "0.1.0"},
+        "versions": {
+            "python": "3.11.7",
+            "numpy": "2.4.6",
+            "torch": "2.13.0",
+            "gymnasium": "1.4.0",
+            "snakemake": "9.27.1",
+            "iam_repro": "0.1.0",
+        },
         "generated_utc": "2026-01-01T00:00:00Z",
         "runs": runs,
     }

@@ -20,12 +20,20 @@ pytestmark = pytest.mark.workflow
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory",
-               str(workdir), *args]
+    command = [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
     if check and done.returncode != 0:
-        pytest.fail(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n"
-                    f"{done.stderr[-6000:]}")
+        pytest.fail(
+            f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n"
+            f"{done.stderr[-6000:]}"
+        )
     return done
 
 
@@ -37,8 +45,14 @@ def smoke_run(tmp_path_factory) -> Path:
 
 
 def test_lint_is_clean():
-    done = subprocess.run([str(SNAKEMAKE), "--lint", "--snakefile", str(REPO / "Snakefile")],
-                          capture_output=True, text=True, cwd=REPO, timeout=300, check=False)
+    done = subprocess.run(
+        [str(SNAKEMAKE), "--lint", "--snakefile", str(REPO / "Snakefile")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -69,8 +83,12 @@ def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run):
     claims = pd.read_csv(tables / "claims.csv")
     assert set(claims["verdict"]) <= {"reproduced", "partly", "not reproduced", "not yet run"}
     assert (results / "figures" / "warehouse" / "fig5.png").stat().st_size > 10_000
-    assert (results / "benchmarks" / "train" / "warehouse" / "warehouse" / "IAM" / "seed_0.tsv").exists()
-    log = (results / "logs" / "train" / "warehouse" / "warehouse" / "IAM" / "seed_0.log").read_text()
+    assert (
+        results / "benchmarks" / "train" / "warehouse" / "warehouse" / "IAM" / "seed_0.tsv"
+    ).exists()
+    log = (
+        results / "logs" / "train" / "warehouse" / "warehouse" / "IAM" / "seed_0.log"
+    ).read_text()
     assert "transitions/s" in log and "ETA" in log
     assert (smoke_run / "report" / "_build" / "html" / "index.html").exists()
 
@@ -87,8 +105,16 @@ def test_smoke_book_works_offline_in_a_browser(smoke_run):
 def test_rerun_is_a_no_op_and_plot_change_does_not_retrain(smoke_run):
     done = snakemake(smoke_run, "--cores", "2", "--config", "preset=smoke", "--dry-run")
     assert "Nothing to be done" in done.stdout + done.stderr
-    done = snakemake(smoke_run, "--cores", "2", "--config", "preset=smoke", "--dry-run",
-                     "--forcerun", "plot_fig5")
+    done = snakemake(
+        smoke_run,
+        "--cores",
+        "2",
+        "--config",
+        "preset=smoke",
+        "--dry-run",
+        "--forcerun",
+        "plot_fig5",
+    )
     assert "train" not in _job_counts(done.stdout)
 
 
