@@ -14,7 +14,9 @@ configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 # Jobs (local, conda or cluster) import this checkout's library, installed or not.
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (os.path.join(workflow.basedir, "src"), os.environ.get("PYTHONPATH")) if p
+    p
+    for p in (os.path.join(workflow.basedir, "src"), os.environ.get("PYTHONPATH"))
+    if p
 )
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
@@ -27,6 +29,6 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         BOOK_INDEX,
-    default_target: True

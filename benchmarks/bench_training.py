@@ -58,11 +58,16 @@ def update_flops(model_spec: dict, ppo: PPOConfig, obs_dim: int, actions: int) -
     with counter:
         with torch.no_grad():
             state = policy.initial_state(workers)
-            policy(torch.zeros(1, workers, obs_dim), state, torch.zeros(1, workers, dtype=torch.bool))
+            policy(
+                torch.zeros(1, workers, obs_dim), state, torch.zeros(1, workers, dtype=torch.bool)
+            )
         rollout_flops = counter.get_total_flops()
         state = policy.initial_state(sequences)
-        logits, value, _ = policy(torch.randn(seq_len, sequences, obs_dim), state,
-                                  torch.zeros(seq_len, sequences, dtype=torch.bool))
+        logits, value, _ = policy(
+            torch.randn(seq_len, sequences, obs_dim),
+            state,
+            torch.zeros(seq_len, sequences, dtype=torch.bool),
+        )
         (logits.sum() + value.sum()).backward()
     minibatch_flops = counter.get_total_flops() - rollout_flops
     return ppo.memory_size * rollout_flops + ppo.num_epoch * ppo.num_minibatches * minibatch_flops
@@ -77,14 +82,19 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.set_num_threads(1)
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(preset="paper", experiments=[args.experiment],
-                  experiments_dir=str(REPO / "config" / "experiments"))
+    config.update(
+        preset="paper",
+        experiments=[args.experiment],
+        experiments_dir=str(REPO / "config" / "experiments"),
+    )
     pipeline = load_config(config)
     runs = [r for r in runs_table(load_experiments(pipeline), "paper") if r.seed == 0]
     rate = matmul_rate()
     print(f"single-thread matmul rate: {rate / 1e9:.1f} GFLOP/s  (torch {torch.__version__})")
-    print(f"{'model':<11} {'transitions/s':>14} {'bound /s':>10} {'ratio':>6} "
-          f"{'rollout %':>9} {'GFLOP/update':>13}")
+    print(
+        f"{'model':<11} {'transitions/s':>14} {'bound /s':>10} {'ratio':>6} "
+        f"{'rollout %':>9} {'GFLOP/update':>13}"
+    )
     for run in runs:
         if args.models and run.model not in args.models:
             continue
@@ -96,12 +106,15 @@ def main(argv: list[str] | None = None) -> None:
         flops = update_flops(resolved["model"], ppo, obs_dim, ENV_ACTIONS[env])
         bound = ppo.transitions_per_update / (flops / rate)
         with tempfile.TemporaryDirectory() as tmp:
-            metrics = train(resolved, Path(tmp) / "monitor.csv", emit=lambda _l: None,
-                            progress_interval_s=1e9)
+            metrics = train(
+                resolved, Path(tmp) / "monitor.csv", emit=lambda _l: None, progress_interval_s=1e9
+            )
         sps = metrics["transitions_per_s"]
         rollout_share = 100 * metrics["rollout_s"] / (metrics["rollout_s"] + metrics["update_s"])
-        print(f"{run.model:<11} {sps:>14,.0f} {bound:>10,.0f} {sps / bound:>6.2f} "
-              f"{rollout_share:>8.0f}% {flops / 1e9:>13.2f}")
+        print(
+            f"{run.model:<11} {sps:>14,.0f} {bound:>10,.0f} {sps / bound:>6.2f} "
+            f"{rollout_share:>8.0f}% {flops / 1e9:>13.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from iam_repro.ppo.config import PPOConfig, deviations as ppo_deviations
+from iam_repro.ppo.config import PPOConfig
+from iam_repro.ppo.config import deviations as ppo_deviations
 
 DEVIATION_COLUMNS = ["model", "option", "value", "original", "description"]
 
@@ -72,8 +73,12 @@ def deviations_table(runs: Iterable[tuple[str, Mapping[str, Any]]]) -> pd.DataFr
 
 
 def _row(option: str, value: Any, original: Any) -> dict[str, Any]:
-    return {"option": option, "value": _text(value), "original": _text(original),
-            "description": DESCRIPTIONS.get(option, "changed from the original")}
+    return {
+        "option": option,
+        "value": _text(value),
+        "original": _text(original),
+        "description": DESCRIPTIONS.get(option, "changed from the original"),
+    }
 
 
 def _text(value: Any) -> str:

@@ -26,8 +26,7 @@ def test_original_protocol_has_no_deviations():
 
 
 def test_each_kind_of_deviation_is_named():
-    resolved = _resolved(ppo__normalize_advantages=True, ppo__max_grad_norm=0.5,
-                         model__cell="gru")
+    resolved = _resolved(ppo__normalize_advantages=True, ppo__max_grad_norm=0.5, model__cell="gru")
     resolved["env"]["options"]["removal_quirk"] = False
     options = {row["option"]: (row["value"], row["original"]) for row in run_deviations(resolved)}
     assert options == {
@@ -42,5 +41,10 @@ def test_table_has_one_row_per_model_and_option_across_seeds():
     gru = _resolved(model__cell="gru")
     table = deviations_table([("IAM", gru), ("IAM", gru), ("LSTM", _resolved())])
     assert table[["model", "option"]].values.tolist() == [["IAM", "model.cell"]]
-    assert list(deviations_table([]).columns) == ["model", "option", "value", "original",
-                                                  "description"]
+    assert list(deviations_table([]).columns) == [
+        "model",
+        "option",
+        "value",
+        "original",
+        "description",
+    ]

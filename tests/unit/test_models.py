@@ -1,4 +1,3 @@
-
 """Policies (spec/models.md): parameter counts, d-set isolation, the state protocol, the cells.
 
 References are independent of the code under test: the spec's parameter table (hard-coded),

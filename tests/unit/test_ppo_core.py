@@ -47,21 +47,39 @@ def test_chunked_gae_matches_naive(horizon):
 def test_gae_hand_computed_two_steps():
     # One worker, two steps, one chunk: delta1 = 1 + .5*3 - 2 = .5 ; delta0 = 0 + .5*2 - 1 = 0
     # adv1 = .5 ; adv0 = 0 + .5*.5*.5 = .125 (gamma=.5, lam=.5)
-    adv, _ = chunked_gae(np.array([[0.0], [1.0]]), np.array([[1.0], [2.0]]),
-                         np.zeros((2, 1), bool), np.array([3.0]), gamma=0.5, lam=0.5,
-                         time_horizon=2)
+    adv, _ = chunked_gae(
+        np.array([[0.0], [1.0]]),
+        np.array([[1.0], [2.0]]),
+        np.zeros((2, 1), bool),
+        np.array([3.0]),
+        gamma=0.5,
+        lam=0.5,
+        time_horizon=2,
+    )
     np.testing.assert_allclose(adv[:, 0], [0.125, 0.5])
     # With two chunks of one step the look-ahead stops: adv0 = delta0 = 0.
-    adv, _ = chunked_gae(np.array([[0.0], [1.0]]), np.array([[1.0], [2.0]]),
-                         np.zeros((2, 1), bool), np.array([3.0]), gamma=0.5, lam=0.5,
-                         time_horizon=1)
+    adv, _ = chunked_gae(
+        np.array([[0.0], [1.0]]),
+        np.array([[1.0], [2.0]]),
+        np.zeros((2, 1), bool),
+        np.array([3.0]),
+        gamma=0.5,
+        lam=0.5,
+        time_horizon=1,
+    )
     np.testing.assert_allclose(adv[:, 0], [0.0, 0.5])
 
 
 def test_gae_does_not_bootstrap_across_done():
-    adv, _ = chunked_gae(np.array([[1.0], [0.0]]), np.array([[0.0], [100.0]]),
-                         np.array([[True], [False]]), np.array([0.0]), gamma=0.9, lam=0.9,
-                         time_horizon=2)
+    adv, _ = chunked_gae(
+        np.array([[1.0], [0.0]]),
+        np.array([[0.0], [100.0]]),
+        np.array([[True], [False]]),
+        np.array([0.0]),
+        gamma=0.9,
+        lam=0.9,
+        time_horizon=2,
+    )
     assert adv[0, 0] == pytest.approx(1.0)  # value 100 of the next episode is not seen
 
 
@@ -131,8 +149,10 @@ def _loss_inputs(n, seed=0):
 def test_mask_removes_padding_from_every_loss_term():
     real = _loss_inputs(6)
     junk = _loss_inputs(3, seed=1)
-    padded = {k: torch.cat([real[k].detach(), junk[k].detach() * (1 if k == 'actions' else 1000)])
-              for k in real}
+    padded = {
+        k: torch.cat([real[k].detach(), junk[k].detach() * (1 if k == "actions" else 1000)])
+        for k in real
+    }
     mask = torch.cat([torch.ones(6), torch.zeros(3)])
     kw = dict(epsilon=0.1, c1=1.0, beta=0.01)
     a = ppo_loss(**real, mask=torch.ones(6), **kw)
@@ -146,9 +166,17 @@ def test_loss_matches_hand_computation():
     logits = torch.zeros(1, 2)
     lp = -np.log(2.0)
     terms = ppo_loss(
-        logits, torch.tensor([1.5]), torch.tensor([0]), torch.tensor([lp - 0.5]),
-        torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), torch.ones(1),
-        epsilon=0.1, c1=1.0, beta=0.01,
+        logits,
+        torch.tensor([1.5]),
+        torch.tensor([0]),
+        torch.tensor([lp - 0.5]),
+        torch.tensor([1.0]),
+        torch.tensor([2.0]),
+        torch.tensor([3.0]),
+        torch.ones(1),
+        epsilon=0.1,
+        c1=1.0,
+        beta=0.01,
     )
     ratio = np.exp(0.5)  # clipped to 1.1 with positive advantage
     surrogate = min(ratio * 2.0, 1.1 * 2.0)
@@ -171,8 +199,10 @@ def test_default_config_is_the_original_protocol_and_deviations_are_named():
     assert cfg.num_minibatches == 4 and cfg.transitions_per_update == 1024
     assert deviations(cfg) == {}
     changed = PPOConfig(normalize_advantages=True, max_grad_norm=0.5, time_horizon=128)
-    assert deviations(changed) == {"normalize_advantages": (True, False),
-                                   "max_grad_norm": (0.5, None)}
+    assert deviations(changed) == {
+        "normalize_advantages": (True, False),
+        "max_grad_norm": (0.5, None),
+    }
 
 
 def test_bad_ppo_values_are_named():

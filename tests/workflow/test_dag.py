@@ -1,9 +1,8 @@
-"""The whole DAG on the smoke preset, in a scratch working directory: runs -> tables -> figure -> book."""
+"""The whole DAG on the smoke preset in a scratch directory: runs, tables, figure, book."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys

@@ -6,6 +6,10 @@ rule aggregate:
         experiment_run_files,
     output:
         expand(TABLES + "/{name}.csv", name=TABLE_NAMES, allow_missing=True),
+    log:
+        LOGS + "/aggregate/{experiment}.log",
+    conda:
+        CONDA_ENV
     params:
         run_dirs=experiment_run_dirs,
         summary_window=experiment_setting("summary_window"),
@@ -13,10 +17,6 @@ rule aggregate:
         budget=experiment_setting("budget"),
         env=experiment_setting("env"),
         aggregation=config["aggregation"],
-    conda:
-        CONDA_ENV
-    log:
-        LOGS + "/aggregate/{experiment}.log",
     script:
         "../scripts/aggregate.py"
 
@@ -26,12 +26,12 @@ rule provenance:
         all_run_infos(),
     output:
         RESULTS + "/tables/provenance.json",
+    log:
+        LOGS + "/provenance.log",
+    conda:
+        CONDA_ENV
     params:
         preset=PIPELINE.preset,
         experiments=list(EXPERIMENTS),
-    conda:
-        CONDA_ENV
-    log:
-        LOGS + "/provenance.log",
     script:
         "../scripts/provenance.py"

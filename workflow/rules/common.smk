@@ -16,7 +16,9 @@ def _with_experiments_dir_found(config):
 
 
 try:
-    PIPELINE = load_config(_with_experiments_dir_found(config), config_path="config/config.yaml")
+    PIPELINE = load_config(
+        _with_experiments_dir_found(config), config_path="config/config.yaml"
+    )
     EXPERIMENTS = {exp.name: exp for exp in load_experiments(PIPELINE)}
     RUNS = runs_table(list(EXPERIMENTS.values()), PIPELINE.preset)
 except ConfigError as error:
@@ -67,11 +69,17 @@ def experiment_run_dirs(wildcards):
 
 
 def experiment_run_files(wildcards):
-    return [f"{d}/{name}" for d in experiment_run_dirs(wildcards) for name in ("monitor.csv", "run.json")]
+    return [
+        f"{d}/{name}"
+        for d in experiment_run_dirs(wildcards)
+        for name in ("monitor.csv", "run.json")
+    ]
 
 
 def all_tables():
-    return expand(TABLES + "/{name}.csv", experiment=list(EXPERIMENTS), name=TABLE_NAMES)
+    return expand(
+        TABLES + "/{name}.csv", experiment=list(EXPERIMENTS), name=TABLE_NAMES
+    )
 
 
 def all_figures():
@@ -80,7 +88,8 @@ def all_figures():
 
 def all_run_infos():
     return [
-        RUN_DIR.format(experiment=r.experiment, env=r.env, model=r.model, seed=r.seed) + "/run.json"
+        RUN_DIR.format(experiment=r.experiment, env=r.env, model=r.model, seed=r.seed)
+        + "/run.json"
         for r in RUNS
     ]
 
@@ -102,5 +111,6 @@ def report_sources():
     return sorted(
         str(p)
         for p in Path(REPORT_SRC).rglob("*")
-        if p.is_file() and not {"_build", "__pycache__", ".ipynb_checkpoints"} & set(p.parts)
+        if p.is_file()
+        and not {"_build", "__pycache__", ".ipynb_checkpoints"} & set(p.parts)
     )

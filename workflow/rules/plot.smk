@@ -6,12 +6,12 @@ rule plot_fig5:
         summary=TABLES + "/curves_summary.csv",
     output:
         FIGURES + "/fig5.png",
+    log:
+        LOGS + "/plot/{experiment}_fig5.log",
+    conda:
+        CONDA_ENV
     params:
         env=experiment_setting("env"),
         budget=experiment_setting("budget"),
-    conda:
-        CONDA_ENV
-    log:
-        LOGS + "/plot/{experiment}_fig5.log",
     script:
         "../scripts/plot_fig5.py"

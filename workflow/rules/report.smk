@@ -9,13 +9,13 @@ rule report:
         sources=report_sources(),
     output:
         BOOK_INDEX,
+    log:
+        LOGS + "/report.log",
+    conda:
+        CONDA_ENV
     params:
         report_src=lambda wildcards: REPORT_SRC,
         results_dir=lambda wildcards, input: str(Path(input.provenance).parents[1]),
         mathjax_dir=str(Path(workflow.basedir, ".cache", "mathjax", "es5")),
-    conda:
-        CONDA_ENV
-    log:
-        LOGS + "/report.log",
     script:
         "../scripts/report.py"

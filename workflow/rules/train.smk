@@ -5,18 +5,18 @@ rule train:
     output:
         monitor=RUN_DIR + "/monitor.csv",
         run_info=RUN_DIR + "/run.json",
-    params:
-        resolved=resolved_config,
-        progress_interval_s=config["training"]["progress_interval_s"],
-    conda:
-        CONDA_ENV
     log:
         LOGS + "/train/{experiment}/{env}/{model}/seed_{seed}.log",
     benchmark:
         RESULTS + "/benchmarks/train/{experiment}/{env}/{model}/seed_{seed}.tsv"
+    conda:
+        CONDA_ENV
     threads: config["training"]["torch_threads"]
     resources:
         mem_mb=2000,
         runtime=lambda wc, attempt: 24 * 60,
+    params:
+        resolved=resolved_config,
+        progress_interval_s=config["training"]["progress_interval_s"],
     script:
         "../scripts/train.py"

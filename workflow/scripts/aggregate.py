@@ -22,6 +22,7 @@ with line_logger(sm.log[0]) as emit:
         aggregation=sm.params.aggregation,
     )
     configs = [read_run_info(d / "run.json")["config"] for d in run_dirs]
-    write_csv_atomic(deviations_table((c["model_name"], c) for c in configs),
-                     out_dir / "deviations.csv")
+    write_csv_atomic(
+        deviations_table((c["model_name"], c) for c in configs), out_dir / "deviations.csv"
+    )
     emit(f"aggregated {len(run_dirs)} runs into {out_dir}")

@@ -1,4 +1,4 @@
-"""Snakemake adapter: an experiment's across-seed curves -> its Fig. 5 panel pair (rule plot_fig5)."""
+"""Snakemake adapter: an experiment's across-seed curves -> its Fig. 5 panels (rule plot_fig5)."""
 
 import matplotlib
 
@@ -14,7 +14,11 @@ from iam_repro.workflow_log import line_logger  # noqa: E402
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with line_logger(sm.log[0]) as emit:
     env = sm.params.env["name"]
-    figure = figure_fig5(pd.read_csv(sm.input.summary), load_reference_fig5(), env,
-                         max_step=sm.params.budget["steps_per_worker"])
+    figure = figure_fig5(
+        pd.read_csv(sm.input.summary),
+        load_reference_fig5(),
+        env,
+        max_step=sm.params.budget["steps_per_worker"],
+    )
     save_figure_atomic(figure, sm.output[0], dpi=150)
     emit(f"wrote {sm.output[0]}")

@@ -5,6 +5,7 @@ from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with line_logger(sm.log[0]) as emit:
-    write_provenance(sm.input, sm.output[0], preset=sm.params.preset,
-                     experiments=sm.params.experiments)
+    write_provenance(
+        sm.input, sm.output[0], preset=sm.params.preset, experiments=sm.params.experiments
+    )
     emit(f"wrote {sm.output[0]}")

@@ -8,7 +8,7 @@ prints that list.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -45,7 +45,7 @@ class PPOConfig:
     c1: float = 1.0
     """Value-loss coefficient."""
     value_loss_half: bool = False
-    """Deviation: multiply the value loss by 0.5 (common in other libraries; not in the original)."""
+    """Deviation: multiply the value loss by 0.5 (other libraries do; the original does not)."""
     value_clipping: bool = True
     """Clip the value prediction around the rollout's value, like the policy ratio."""
     adam_epsilon: float = 1e-8

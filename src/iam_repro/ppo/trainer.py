@@ -138,9 +138,7 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def sample_actions(
-    logits: torch.Tensor, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def sample_actions(logits: torch.Tensor, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Categorical sample by inverse CDF, and its log-probability.
 
     Done in numpy on the (N, A) logits: for 8 workers this is several times cheaper than
