@@ -12,12 +12,7 @@ min_version("9.0")
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
-# Jobs (local, conda or cluster) import this checkout's library, installed or not.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p
-    for p in (os.path.join(workflow.basedir, "src"), os.environ.get("PYTHONPATH"))
-    if p
-)
+# The Snakefile itself imports this checkout's library (config validation), installed or not.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 

@@ -5,9 +5,9 @@ rule aggregate:
     input:
         experiment_run_files,
     output:
-        expand(TABLES + "/{name}.csv", name=TABLE_NAMES, allow_missing=True),
+        expand(f"{TABLES}/{{name}}.csv", name=TABLE_NAMES, allow_missing=True),
     log:
-        LOGS + "/aggregate/{experiment}.log",
+        f"{LOGS}/aggregate/{{experiment}}.log",
     conda:
         CONDA_ENV
     params:
@@ -25,9 +25,9 @@ rule provenance:
     input:
         all_run_infos(),
     output:
-        RESULTS + "/tables/provenance.json",
+        f"{RESULTS}/tables/provenance.json",
     log:
-        LOGS + "/provenance.log",
+        f"{LOGS}/provenance.log",
     conda:
         CONDA_ENV
     params:

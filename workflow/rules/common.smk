@@ -25,14 +25,14 @@ except ConfigError as error:
     sys.exit(f"iam-repro: configuration error\n{error}")
 
 RESULTS = str(PIPELINE.results_dir)
-RUN_DIR = RESULTS + "/runs/{experiment}/{env}/{model}/seed_{seed}"
-TABLES = RESULTS + "/tables/{experiment}"
-FIGURES = RESULTS + "/figures/{experiment}"
-LOGS = RESULTS + "/logs"
+RUN_DIR = f"{RESULTS}/runs/{{experiment}}/{{env}}/{{model}}/seed_{{seed}}"
+TABLES = f"{RESULTS}/tables/{{experiment}}"
+FIGURES = f"{RESULTS}/figures/{{experiment}}"
+LOGS = f"{RESULTS}/logs"
 CONDA_ENV = "../../environment.yml"
 REPORT_SRC = str(Path(workflow.basedir, "report"))
 BOOK_DIR = "report/_build/html"
-BOOK_INDEX = BOOK_DIR + "/index.html"
+BOOK_INDEX = f"{BOOK_DIR}/index.html"
 TABLE_NAMES = [
     "curves_paper_protocol",
     "curves_rolling",
@@ -53,6 +53,13 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+def run_dir(run):
+    """The results folder of one run of the runs table."""
+    return RUN_DIR.format(
+        experiment=run.experiment, env=run.env, model=run.model, seed=run.seed
+    )
+
+
 def resolved_config(wildcards):
     """The resolved config of one run (a job's params: a change retrains only that run)."""
     run_id = f"{wildcards.experiment}/{wildcards.env}/{wildcards.model}/seed_{wildcards.seed}"
@@ -61,11 +68,7 @@ def resolved_config(wildcards):
 
 def experiment_run_dirs(wildcards):
     """Run folders of one experiment under the current preset."""
-    return [
-        RUN_DIR.format(experiment=r.experiment, env=r.env, model=r.model, seed=r.seed)
-        for r in RUNS
-        if r.experiment == wildcards.experiment
-    ]
+    return [run_dir(r) for r in RUNS if r.experiment == wildcards.experiment]
 
 
 def experiment_run_files(wildcards):
@@ -78,20 +81,16 @@ def experiment_run_files(wildcards):
 
 def all_tables():
     return expand(
-        TABLES + "/{name}.csv", experiment=list(EXPERIMENTS), name=TABLE_NAMES
+        f"{TABLES}/{{name}}.csv", experiment=list(EXPERIMENTS), name=TABLE_NAMES
     )
 
 
 def all_figures():
-    return expand(FIGURES + "/fig5.png", experiment=list(EXPERIMENTS))
+    return expand(f"{FIGURES}/fig5.png", experiment=list(EXPERIMENTS))
 
 
 def all_run_infos():
-    return [
-        RUN_DIR.format(experiment=r.experiment, env=r.env, model=r.model, seed=r.seed)
-        + "/run.json"
-        for r in RUNS
-    ]
+    return [f"{run_dir(r)}/run.json" for r in RUNS]
 
 
 def experiment_setting(key):

@@ -3,11 +3,11 @@
 
 rule plot_fig5:
     input:
-        summary=TABLES + "/curves_summary.csv",
+        summary=f"{TABLES}/curves_summary.csv",
     output:
-        FIGURES + "/fig5.png",
+        f"{FIGURES}/fig5.png",
     log:
-        LOGS + "/plot/{experiment}_fig5.log",
+        f"{LOGS}/plot/{{experiment}}_fig5.log",
     conda:
         CONDA_ENV
     params:

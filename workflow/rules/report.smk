@@ -5,12 +5,12 @@ rule report:
     input:
         tables=all_tables(),
         figures=all_figures(),
-        provenance=RESULTS + "/tables/provenance.json",
+        provenance=f"{RESULTS}/tables/provenance.json",
         sources=report_sources(),
     output:
         BOOK_INDEX,
     log:
-        LOGS + "/report.log",
+        f"{LOGS}/report.log",
     conda:
         CONDA_ENV
     params:

@@ -3,12 +3,12 @@
 
 rule train:
     output:
-        monitor=RUN_DIR + "/monitor.csv",
-        run_info=RUN_DIR + "/run.json",
+        monitor=f"{RUN_DIR}/monitor.csv",
+        run_info=f"{RUN_DIR}/run.json",
     log:
-        LOGS + "/train/{experiment}/{env}/{model}/seed_{seed}.log",
+        f"{LOGS}/train/{{experiment}}/{{env}}/{{model}}/seed_{{seed}}.log",
     benchmark:
-        RESULTS + "/benchmarks/train/{experiment}/{env}/{model}/seed_{seed}.tsv"
+        f"{RESULTS}/benchmarks/train/{{experiment}}/{{env}}/{{model}}/seed_{{seed}}.tsv"
     conda:
         CONDA_ENV
     threads: config["training"]["torch_threads"]

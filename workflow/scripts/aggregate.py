@@ -1,6 +1,11 @@
 """Snakemake adapter: one experiment's run folders -> its tables (rule aggregate)."""
 
+import sys
 from pathlib import Path
+
+# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
+
 
 from iam_repro.analysis.tables import aggregate_experiment
 from iam_repro.deviations import deviations_table

@@ -1,6 +1,11 @@
 """Snakemake adapter: one training run (rule train)."""
 
+import sys
 from pathlib import Path
+
+# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
+
 
 from iam_repro.run import run_training
 from iam_repro.workflow_log import line_logger

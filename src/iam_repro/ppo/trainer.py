@@ -231,7 +231,8 @@ def train(
                     rollout.episode_start[t] = episode_start
                     for slot, s in zip(rollout.states, state, strict=True):
                         slot[t] = s
-                    logits, value, state = policy(obs_t[None], state, episode_start[None])
+                    # State was reset just above, so the model need not check episode starts.
+                    logits, value, state = policy(obs_t[None], state, None)
                     actions, log_probs = sample_actions(logits[0], sampler)
                     obs, rewards, terminated, truncated, _ = envs.step(actions)
                     dones = np.logical_or(terminated, truncated)
@@ -245,7 +246,7 @@ def train(
                     rollout.dones[t] = episode_start
                     obs_t = torch.from_numpy(stack.step(obs, dones))
                 bootstrap_state = _reset_where(state, episode_start)
-                _, last_value, _ = policy(obs_t[None], bootstrap_state, episode_start[None])
+                _, last_value, _ = policy(obs_t[None], bootstrap_state, None)
             rollout_s += time.monotonic() - tick
 
             # ---- advantages, then num_epoch epochs of minibatches --------------------------
@@ -315,7 +316,6 @@ def _update(
     sequences = sequence_index(rollout.episode_start.numpy(), seq_len)
     flat = {
         "obs": rollout.obs.reshape(steps * workers, -1),
-        "episode_start": rollout.episode_start.reshape(-1),
         "actions": rollout.actions.reshape(-1),
         "log_probs": rollout.log_probs.reshape(-1),
         "values": rollout.values.reshape(-1),
@@ -338,7 +338,9 @@ def _update(
                 mean = (adv * mask).sum() / count
                 std = (((adv - mean) * mask).square().sum() / count).sqrt()
                 mb["advantages"] = (adv - mean) / (std + 1e-8)
-            logits, values, _ = policy(mb["obs"], initial, mb["episode_start"])
+            # No sequence holds an episode start after its first step (batching pads episodes
+            # apart), and the stored initial states are already reset: no resets needed.
+            logits, values, _ = policy(mb["obs"], initial, None)
             terms = ppo_loss(
                 logits,
                 values,
