@@ -26,6 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from iam_repro.analysis.tables import OUTPUT_COLUMNS
+from iam_repro.deviations import DEVIATION_COLUMNS
+
 #: Environment variable holding the absolute path of the results directory.
 RESULTS_ENV = "IAM_RESULTS_DIR"
 #: Environment variable holding the absolute path of MathJax 3's ``es5`` folder.
@@ -34,32 +37,11 @@ MATHJAX_ENV = "IAM_MATHJAX_DIR"
 #: of the pages while they execute).
 DEFAULT_RESULTS = "../results"
 
-#: The tables an experiment folder holds, with the columns each must have.
+#: The tables an experiment folder holds, with the columns each must have (the aggregate
+#: rule's contract, taken from the code that writes them).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "curves_paper_protocol": ("model", "seed", "step", "mean_return", "n_episodes"),
-    "curves_summary": ("model", "step", "mean", "std", "ci_low", "ci_high", "n_seeds"),
-    "final_scores": ("model", "seed", "final_return", "auc", "steps_to_threshold"),
-    "summary": ("model", "n_seeds", "mean", "std", "ci_low", "ci_high", "paper_value"),
-    "compute": (
-        "model",
-        "seed",
-        "wall_time_s",
-        "transitions",
-        "steps_per_worker",
-        "transitions_per_s",
-    ),
-    "claims": (
-        "claim_id",
-        "claim",
-        "paper_value",
-        "reproduced_value",
-        "ci_low",
-        "ci_high",
-        "tolerance",
-        "verdict",
-        "evidence",
-    ),
-    "deviations": ("model", "option", "value", "original", "description"),
+    **{name.removesuffix(".csv"): tuple(cols) for name, cols in OUTPUT_COLUMNS.items()},
+    "deviations": tuple(DEVIATION_COLUMNS),
 }
 
 #: What the prose shows for a number that is not in the results.

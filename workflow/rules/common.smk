@@ -4,6 +4,7 @@ import json
 import sys
 from pathlib import Path
 
+from iam_repro.analysis.tables import OUTPUT_COLUMNS
 from iam_repro.experiments import ConfigError, load_config, load_experiments, runs_table
 
 
@@ -33,16 +34,8 @@ CONDA_ENV = "../../environment.yml"
 REPORT_SRC = str(Path(workflow.basedir, "report"))
 BOOK_DIR = "report/_build/html"
 BOOK_INDEX = f"{BOOK_DIR}/index.html"
-TABLE_NAMES = [
-    "curves_paper_protocol",
-    "curves_rolling",
-    "curves_summary",
-    "final_scores",
-    "summary",
-    "compute",
-    "claims",
-    "deviations",
-]
+# Every table the aggregate rule writes (named by the code that writes them).
+TABLE_NAMES = [name.removesuffix(".csv") for name in OUTPUT_COLUMNS] + ["deviations"]
 RESOLVED = {run.run_id: run.resolved for run in RUNS}
 
 
