@@ -76,7 +76,7 @@ def update_flops(model_spec: dict, ppo: PPOConfig, obs_dim: int, actions: int) -
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiment", default="warehouse")
-    parser.add_argument("--steps", type=int, default=4096, help="per-worker steps per model")
+    parser.add_argument("--steps", type=int, default=8192, help="per-worker steps per model")
     parser.add_argument("--models", nargs="*", help="subset of model names")
     args = parser.parse_args(argv)
 

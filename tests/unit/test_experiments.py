@@ -99,7 +99,7 @@ def test_shipped_config_loads():
     ("preset", "models", "seeds", "budget", "window", "threshold"),
     [
         ("smoke", ["FNN1", "FNN8", "LSTM", "IAM"], [0, 1], 2048, 256, 12.0),
-        ("quick", ["FNN1", "FNN8", "LSTM", "IAM"], [0, 1], 128000, 12800, 35.0),
+        ("quick", ["FNN1", "FNN8", "LSTM", "IAM"], [0, 1], 102400, 10240, 35.0),
         (
             "paper",
             ["FNN1", "FNN8", "LSTM", "IAM", "IAM_static"],
