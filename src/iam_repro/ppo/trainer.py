@@ -26,6 +26,7 @@ from iam_repro.ppo.batching import PAD, minibatches, sequence_index
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.gae import chunked_gae
 from iam_repro.ppo.loss import ppo_loss
+from iam_repro.ppo.optim import FlatAdam
 from iam_repro.ppo.rollout import Rollout, State
 from iam_repro.ppo.schedule import linear_decay
 
@@ -189,9 +190,7 @@ def train(
     env_obs_dim = int(np.prod(envs.single_observation_space.shape))
     stack = FrameStack(cfg.num_workers, env_obs_dim, spec.frames)
     policy = build_policy(spec.model, env_obs_dim * spec.frames, int(envs.single_action_space.n))
-    optimizer = torch.optim.Adam(
-        policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon, foreach=True
-    )
+    optimizer = FlatAdam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
     seq_len = cfg.seq_len if policy.is_recurrent else 1
     time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
 
@@ -219,8 +218,7 @@ def train(
             progress_frac = step / spec.steps_per_worker
             lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
             epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+            optimizer.lr = lr
 
             # ---- collect memory_size steps from every worker ------------------------------
             tick = time.monotonic()
@@ -302,7 +300,7 @@ def _reset_where(state: State, episode_start: torch.Tensor) -> State:
 
 def _update(
     policy: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
+    optimizer: FlatAdam,
     rollout: Rollout,
     advantages: torch.Tensor,
     returns: torch.Tensor,
@@ -356,7 +354,7 @@ def _update(
                 value_clipping=cfg.value_clipping,
                 value_loss_half=cfg.value_loss_half,
             )
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             terms.total.backward()
             if cfg.max_grad_norm is not None:
                 torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
