@@ -196,3 +196,15 @@ def test_claims_are_deterministic(paper: pd.DataFrame) -> None:
     second = claims_table(scores(), throughput(), paper, "warehouse", max_step=4_000_000)
     pd.testing.assert_frame_equal(first, second)
     assert np.isfinite(first["ci_low"].iloc[0])
+
+
+def test_threshold_claim_is_not_yet_run_when_no_run_reached_the_threshold(
+    paper: pd.DataFrame,
+) -> None:
+    never = scores().assign(steps_to_threshold=NAN)
+    rows = claims_table(
+        never, throughput(), paper, "warehouse", max_step=100_000, threshold=35.0
+    ).set_index("claim_id")
+    # Both censored at the budget: a zero difference says nothing about learning speed.
+    assert rows.loc["3", "verdict"] == "not yet run"
+    assert "no IAM or LSTM run reached 35" in rows.loc["3", "evidence"]

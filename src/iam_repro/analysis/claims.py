@@ -351,11 +351,22 @@ def _direction_row(
                     f"{censored} of {len(values)} {model} runs never reached it "
                     f"and count as the budget ({max_step})"
                 )
+        # When no run of either model got there, the budget was too short to say anything.
+        none_reached = len(a) + len(b) > 0 and bool(np.isnan(a).all() and np.isnan(b).all())
         a, b = np.nan_to_num(a, nan=max_step), np.nan_to_num(b, nan=max_step)
+    else:
+        none_reached = False
     stats = compare_models(a, b, confidence, n_resamples, seed)
     verdict = direction_verdict(stats["diff"], stats["ci_low"], stats["ci_high"], claim.direction)
+    if none_reached:
+        verdict = "not yet run"
+        notes.insert(
+            0,
+            f"no {claim.model_a} or {claim.model_b} run reached {_fmt(threshold)} "
+            f"within the budget: needs a longer preset",
+        )
     paper_diff = _paper_difference(claim, paper, max_step, last_fraction, threshold)
-    if verdict == "not yet run":
+    if verdict == "not yet run" and not none_reached:
         missing = [
             m for m, n in ((claim.model_a, stats["n_a"]), (claim.model_b, stats["n_b"])) if n == 0
         ]
