@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from iam_repro.experiments import config_digest
 from iam_repro.io.atomic import write_json_atomic
 from iam_repro.io.run_info import git_revision, package_versions, read_run_info
-
-
-def config_digest(resolved: dict[str, Any]) -> str:
-    """Short sha256 of a resolved run config in canonical JSON (detects stale results)."""
-    canonical = json.dumps(resolved, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def write_provenance(
