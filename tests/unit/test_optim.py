@@ -43,9 +43,7 @@ def test_flat_adam_matches_tensorflow_adam_step_by_step():
     reference_model = _model()
     for p, s in zip(reference_model.parameters(), start, strict=True):
         assert torch.equal(p, s)
-    expected = tf_adam_reference(
-        list(reference_model.parameters()), grads_seen, lr=1e-2, eps=0.1
-    )
+    expected = tf_adam_reference(list(reference_model.parameters()), grads_seen, lr=1e-2, eps=0.1)
     for p, e in zip(model.parameters(), expected, strict=True):
         torch.testing.assert_close(p.double(), e, rtol=1e-5, atol=1e-7)
 

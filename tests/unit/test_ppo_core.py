@@ -44,9 +44,11 @@ def test_chunked_gae_matches_naive(horizon):
     np.testing.assert_allclose(ret, expected + values, rtol=1e-5, atol=1e-5)
 
 
-def test_gae_hand_computed_two_steps():
-    # One worker, two steps, one chunk: delta1 = 1 + .5*3 - 2 = .5 ; delta0 = 0 + .5*2 - 1 = 0
-    # adv1 = .5 ; adv0 = 0 + .5*.5*.5 = .125 (gamma=.5, lam=.5)
+# One worker, two steps (gamma = lam = .5): delta1 = 1 + .5*3 - 2 = .5 ; delta0 = 0 + .5*2 - 1 = 0.
+# One chunk of two: adv1 = .5, adv0 = 0 + .5*.5*.5 = .125. Two chunks of one step: the
+# look-ahead stops at the chunk end, so adv0 = delta0 = 0.
+@pytest.mark.parametrize(("horizon", "expected"), [(2, [0.125, 0.5]), (1, [0.0, 0.5])])
+def test_gae_hand_computed_two_steps(horizon, expected):
     adv, _ = chunked_gae(
         np.array([[0.0], [1.0]]),
         np.array([[1.0], [2.0]]),
@@ -54,20 +56,9 @@ def test_gae_hand_computed_two_steps():
         np.array([3.0]),
         gamma=0.5,
         lam=0.5,
-        time_horizon=2,
+        time_horizon=horizon,
     )
-    np.testing.assert_allclose(adv[:, 0], [0.125, 0.5])
-    # With two chunks of one step the look-ahead stops: adv0 = delta0 = 0.
-    adv, _ = chunked_gae(
-        np.array([[0.0], [1.0]]),
-        np.array([[1.0], [2.0]]),
-        np.zeros((2, 1), bool),
-        np.array([3.0]),
-        gamma=0.5,
-        lam=0.5,
-        time_horizon=1,
-    )
-    np.testing.assert_allclose(adv[:, 0], [0.0, 0.5])
+    np.testing.assert_allclose(adv[:, 0], expected)
 
 
 def test_gae_does_not_bootstrap_across_done():

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iam_repro.report_helpers import TABLE_COLUMNS
+
 #: Per experiment: models with (final return, paper value, relative throughput), budget, grid
 #: step, threshold, and the paper claims the experiment tests.
 FAKE_EXPERIMENTS: dict[str, dict] = {
@@ -62,7 +64,7 @@ def _curves(spec: dict, rng: np.random.Generator) -> pd.DataFrame:
             noisy = curve + rng.normal(0.0, 0.4, size=steps.size)
             for step, value in zip(steps, noisy, strict=True):
                 rows.append((model, seed, int(step), round(float(value), 4), 1000))
-    return pd.DataFrame(rows, columns=["model", "seed", "step", "mean_return", "n_episodes"])
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["curves_paper_protocol"]))
 
 
 def _summary_of(curves: pd.DataFrame) -> pd.DataFrame:
@@ -206,17 +208,7 @@ def _claims(name: str, final: pd.DataFrame, spec: dict) -> pd.DataFrame:
         ]
     return pd.DataFrame(
         rows,
-        columns=[
-            "claim_id",
-            "claim",
-            "paper_value",
-            "reproduced_value",
-            "ci_low",
-            "ci_high",
-            "tolerance",
-            "verdict",
-            "evidence",
-        ],
+        columns=list(TABLE_COLUMNS["claims"]),
     )
 
 
@@ -269,14 +261,7 @@ def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: boo
             )
     pd.DataFrame(
         compute_rows,
-        columns=[
-            "model",
-            "seed",
-            "wall_time_s",
-            "transitions",
-            "steps_per_worker",
-            "transitions_per_s",
-        ],
+        columns=list(TABLE_COLUMNS["compute"]),
     ).to_csv(tables / "compute.csv", index=False)
 
     _claims(name, final, spec).to_csv(tables / "claims.csv", index=False)
@@ -292,9 +277,9 @@ def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: boo
                 "normalise advantages per minibatch (the original does not)",
             )
         )
-    pd.DataFrame(
-        deviation_rows, columns=["model", "option", "value", "original", "description"]
-    ).to_csv(tables / "deviations.csv", index=False)
+    pd.DataFrame(deviation_rows, columns=list(TABLE_COLUMNS["deviations"])).to_csv(
+        tables / "deviations.csv", index=False
+    )
 
     _figure(curves_summary, spec, name, results / "figures" / name / "fig5.png")
 
