@@ -1,19 +1,32 @@
-"""One training run from a resolved config to its finished run folder.
+"""One training run from a resolved config to its finished run folder, resuming after a kill.
 
-The run folder gets `monitor.csv` and `run.json` only when training completed: the episode log
-is written to `monitor.csv.partial` and renamed at the end, so a killed job never leaves a file
-that a reader could take for a complete log.
+The run folder gets `monitor.csv` and `run.json` only when training completed. Until then it
+holds two side files that Snakemake does not know about (so it never deletes them):
+
+- `monitor.csv.partial`: the episode log as it grows;
+- `checkpoint.pt`: the state at the last checkpoint (`iam_repro.ppo.checkpoint`).
+
+A restarted job finds them and continues from the checkpoint: the log is cut back to the
+checkpoint's offset, so the finished log is byte for byte the one an uninterrupted run writes
+(apart from its wall-clock column `t` and header `t_start`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from iam_repro.experiments import config_digest
 from iam_repro.io.run_info import write_run_info
+from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint
 from iam_repro.ppo.trainer import train
+
+PARTIAL_LOG = "monitor.csv.partial"
+CHECKPOINT = "checkpoint.pt"
 
 
 def run_training(
@@ -23,26 +36,97 @@ def run_training(
     emit: Callable[[str], None] = print,
     torch_threads: int = 1,
     progress_interval_s: float = 30.0,
+    checkpoint_interval_s: float = 300.0,
+    stop_on_signals: bool = False,
 ) -> dict[str, Any]:
-    """Train the run described by `resolved` into `run_dir`; returns its metrics."""
+    """Train the run described by `resolved` into `run_dir`; returns its metrics.
+
+    Args:
+        resolved: the run's resolved config.
+        run_dir: the run's results folder.
+        emit: receives log lines.
+        torch_threads: intra-op threads.
+        progress_interval_s: seconds between progress lines.
+        checkpoint_interval_s: least seconds between checkpoints (0: after every update).
+        stop_on_signals: on SIGTERM/SIGINT finish the current update, save a checkpoint and
+            stop (raising `TrainingInterrupted`); a second signal stops at once. For jobs.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    partial = run_dir / "monitor.csv.partial"
-    emit(
-        f"[{resolved['run_id']}] training {resolved['model_name']} on {resolved['env']['name']}"
-        f" for {resolved['budget']['steps_per_worker']:,} steps per worker"
-    )
-    metrics = train(
-        resolved,
-        partial,
-        emit=emit,
-        torch_threads=torch_threads,
-        progress_interval_s=progress_interval_s,
-    )
+    partial, checkpoint = run_dir / PARTIAL_LOG, run_dir / CHECKPOINT
+    resume = resumable_checkpoint(checkpoint, partial, resolved, emit)
+    if resume is None:
+        emit(
+            f"[{resolved['run_id']}] training {resolved['model_name']} on "
+            f"{resolved['env']['name']} for {resolved['budget']['steps_per_worker']:,} steps "
+            f"per worker"
+        )
+    signals = _stop_requests() if stop_on_signals else contextlib.nullcontext(lambda: False)
+    with signals as stop_requested:
+        metrics = train(
+            resolved,
+            partial,
+            emit=emit,
+            torch_threads=torch_threads,
+            progress_interval_s=progress_interval_s,
+            checkpoint_path=checkpoint,
+            checkpoint_interval_s=checkpoint_interval_s,
+            resume=resume,
+            stop_requested=stop_requested,
+        )
+    metrics["slurm_job_id"] = os.environ.get("SLURM_JOB_ID")
+    metrics["cuda_visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
     write_run_info(run_dir / "run.json", config=resolved, metrics=metrics)
     os.replace(partial, run_dir / "monitor.csv")
+    checkpoint.unlink(missing_ok=True)  # the run is complete; nothing left to resume
     emit(
         f"[{resolved['run_id']}] done: {metrics['transitions']:,} transitions in "
         f"{metrics['wall_time_s']:.1f} s ({metrics['transitions_per_s']:,.0f} transitions/s)"
     )
     return metrics
+
+
+def resumable_checkpoint(
+    checkpoint: Path, partial: Path, resolved: dict[str, Any], emit: Callable[[str], None]
+) -> dict[str, Any] | None:
+    """The checkpoint to resume from, or None (with the reason logged) to start afresh.
+
+    A checkpoint is used only when it is readable, was written for this exact config, and the
+    partial log holds at least the bytes it points at. Anything else means the leftovers belong
+    to another attempt; the run then starts over and overwrites them.
+    """
+    if not checkpoint.exists():
+        return None
+    why = None
+    try:
+        payload = load_checkpoint(checkpoint)
+    except CheckpointError as error:
+        payload, why = None, str(error)
+    if payload is not None:
+        if payload.get("config_digest") != config_digest(resolved):
+            why = f"{checkpoint} was written for a different config"
+        elif not partial.exists() or partial.stat().st_size < payload["monitor_offset"]:
+            why = f"{partial} is missing or shorter than {checkpoint} expects"
+    if why is not None:
+        emit(f"[{resolved['run_id']}] not resuming, starting over: {why}")
+        return None
+    return payload
+
+
+@contextlib.contextmanager
+def _stop_requests() -> Iterator[Callable[[], bool]]:
+    """Turn the first SIGTERM/SIGINT into a polite request; a second one interrupts at once."""
+    requested = False
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal requested
+        if requested:
+            raise KeyboardInterrupt(f"second signal {signum}")
+        requested = True
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield lambda: requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -85,3 +85,16 @@ def test_shape_errors() -> None:
         stack.step(np.zeros((2, 3)), np.zeros(3, bool))
     with pytest.raises(ValueError, match=">= 1"):
         FrameStack(2, 3, 0)
+
+
+def test_state_round_trip_continues_identically():
+    rng = np.random.default_rng(1)
+    original = FrameStack(3, 4, 3)
+    original.reset(rng.random((3, 4)))
+    original.step(rng.random((3, 4)), np.array([False, True, False]))
+    restored = FrameStack(3, 4, 3)
+    restored.set_state(original.get_state())
+    obs, starts = rng.random((3, 4)), np.array([True, False, False])
+    np.testing.assert_array_equal(original.step(obs, starts), restored.step(obs, starts))
+    with pytest.raises(ValueError, match="shape"):
+        FrameStack(2, 4, 3).set_state(original.get_state())

@@ -51,6 +51,16 @@ class FrameStack:
         self._stack[:, : self.obs_dim] = obs
         return self._stack.copy()
 
+    def get_state(self) -> np.ndarray:
+        """A copy of the history, shape (N, k * D) (for training checkpoints)."""
+        return self._stack.copy()
+
+    def set_state(self, stack: np.ndarray) -> None:
+        """Restore a history from `get_state`."""
+        if stack.shape != self._stack.shape:
+            raise ValueError(f"stack must have shape {self._stack.shape}, got {stack.shape}")
+        np.copyto(self._stack, stack)
+
     def step(self, obs: np.ndarray, episode_start: np.ndarray) -> np.ndarray:
         """Push the newest observations.
 

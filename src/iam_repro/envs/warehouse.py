@@ -366,6 +366,51 @@ class WarehouseVecEnv(VectorEnv):
                 self._needs_reset = True
         return obs, rewards, terminated, truncated, infos
 
+    def get_state(self) -> dict[str, Any]:
+        """Everything a resumed run needs to continue bit-exactly (numpy arrays and plain values).
+
+        Used by training checkpoints; `set_state` on an environment built with the same
+        arguments restores it.
+        """
+        legacy = None
+        if self._legacy is not None:
+            legacy = []
+            for stream in self._legacy:
+                state = stream.get_state(legacy=False)
+                # int64, not uint32: checkpoints store arrays as torch tensors.
+                state["state"]["key"] = state["state"]["key"].astype(np.int64)
+                legacy.append(state)
+        return {
+            "cell": self._cell.copy(),
+            "pos": self._pos.copy(),
+            "age": self._age.copy(),
+            "t": self._t.copy(),
+            "needs_reset": self._needs_reset,
+            "np_random": self._np_random.bit_generator.state,
+            "legacy": legacy,
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore what `get_state` returned (the environment's arguments must be the same)."""
+        if state["cell"].shape != self._cell.shape:
+            raise ValueError(
+                f"state is for {state['cell'].shape[0]} environments, this one has {self.num_envs}"
+            )
+        if (state["legacy"] is None) != (self._legacy is None):
+            raise ValueError("state and environment disagree on legacy RNG mode")
+        self._cell = np.array(state["cell"], dtype=np.int64)
+        # In place: _pos_flat is a view of _pos.
+        np.copyto(self._pos, state["pos"])
+        np.copyto(self._age, state["age"])
+        np.copyto(self._t, state["t"])
+        self._t_max = int(self._t.max())
+        self._needs_reset = bool(state["needs_reset"])
+        self._np_random.bit_generator.state = state["np_random"]
+        for stream, saved in zip(self._legacy or [], state["legacy"] or [], strict=True):
+            saved = {**saved, "state": dict(saved["state"])}
+            saved["state"]["key"] = np.asarray(saved["state"]["key"]).astype(np.uint32)
+            stream.set_state(saved)
+
     def close_extras(self, **kwargs: Any) -> None:
         """Nothing to release: the environment holds only numpy arrays."""
 

@@ -35,9 +35,9 @@ class FlatAdam:
     ) -> None:
         self.params = [p for p in params if p.requires_grad]
         total = sum(p.numel() for p in self.params)
-        dtype = self.params[0].dtype
-        self.flat = torch.zeros(total, dtype=dtype)
-        self.flat_grad = torch.zeros(total, dtype=dtype)
+        dtype, device = self.params[0].dtype, self.params[0].device
+        self.flat = torch.zeros(total, dtype=dtype, device=device)
+        self.flat_grad = torch.zeros(total, dtype=dtype, device=device)
         offset = 0
         for p in self.params:
             n = p.numel()
@@ -66,8 +66,13 @@ class FlatAdam:
         self.flat.addcdiv_(self.exp_avg, denom, value=-step_size)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"exp_avg": self.exp_avg.clone(), "exp_avg_sq": self.exp_avg_sq.clone(),
-                "steps": self.steps, "lr": self.lr}
+        """Moment estimates (CPU copies), step count and learning rate."""
+        return {
+            "exp_avg": self.exp_avg.detach().cpu().clone(),
+            "exp_avg_sq": self.exp_avg_sq.detach().cpu().clone(),
+            "steps": self.steps,
+            "lr": self.lr,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.exp_avg.copy_(state["exp_avg"])

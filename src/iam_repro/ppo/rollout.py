@@ -24,9 +24,16 @@ class Rollout:
     states: State  # each (T, N, H)
 
     @classmethod
-    def allocate(cls, steps: int, workers: int, obs_dim: int, state_template: State) -> Rollout:
+    def allocate(
+        cls,
+        steps: int,
+        workers: int,
+        obs_dim: int,
+        state_template: State,
+        device: torch.device | str = "cpu",
+    ) -> Rollout:
         def zeros(*shape: int, dtype: torch.dtype = torch.float32) -> Tensor:
-            return torch.zeros(shape, dtype=dtype)
+            return torch.zeros(shape, dtype=dtype, device=device)
 
         return cls(
             obs=zeros(steps, workers, obs_dim),

@@ -20,10 +20,13 @@ import torch
 
 from iam_repro.envs import make_vec_env
 from iam_repro.envs.frame_stack import FrameStack
-from iam_repro.io.monitor import MonitorWriter
+from iam_repro.experiments import config_digest
+from iam_repro.io.monitor import MonitorWriter, truncate_monitor
 from iam_repro.models import build_policy
 from iam_repro.ppo.batching import PAD, minibatches, sequence_index
+from iam_repro.ppo.checkpoint import numpy_to_torch, save_checkpoint, torch_to_numpy
 from iam_repro.ppo.config import PPOConfig
+from iam_repro.ppo.device import resolve_device
 from iam_repro.ppo.gae import chunked_gae
 from iam_repro.ppo.loss import ppo_loss
 from iam_repro.ppo.optim import FlatAdam
@@ -110,9 +113,10 @@ class ProgressLog:
         total_steps: int,
         workers: int,
         interval_s: float,
+        start_step: int = 0,
     ) -> None:
         self.emit, self.run_id, self.total, self.workers = emit, run_id, total_steps, workers
-        self.interval = interval_s
+        self.interval, self.start_step = interval_s, start_step
         self.start = self.last = time.monotonic()
 
     def maybe(self, step: int, recent: deque, force: bool = False) -> None:
@@ -121,7 +125,7 @@ class ProgressLog:
             return
         self.last = now
         elapsed = max(now - self.start, 1e-9)
-        rate = step * self.workers / elapsed
+        rate = (step - self.start_step) * self.workers / elapsed  # this segment's rate
         eta = (self.total - step) * self.workers / rate if rate > 0 else math.inf
         recent_return = f"{np.mean(recent):.2f}" if recent else "n/a"
         self.emit(
@@ -159,6 +163,26 @@ def sample_actions(logits: torch.Tensor, rng: np.random.Generator) -> tuple[np.n
     return actions, log_probs[np.arange(len(actions)), actions]
 
 
+class TrainingInterrupted(RuntimeError):
+    """The run was asked to stop (SIGTERM/SIGINT); a checkpoint holds its progress."""
+
+
+@dataclass
+class LoopState:
+    """What changes from one update to the next besides the model, optimiser and RNGs."""
+
+    obs: torch.Tensor  # (N, stacked_dim) the observation the next step acts on
+    episode_start: torch.Tensor  # (N,) bool: obs is an episode's first observation
+    recurrent: State  # recurrent state before obs (not yet reset for episode starts)
+    step: int = 0  # per-worker steps done
+    update: int = 0  # PPO updates done
+    elapsed_s: float = 0.0  # training wall time of earlier segments (before a resume)
+    rollout_s: float = 0.0
+    update_s: float = 0.0
+    resumed_at: list[int] = field(default_factory=list)  # steps where the run was resumed
+    last_losses: dict[str, float] = field(default_factory=dict)
+
+
 def train(
     resolved: dict[str, Any],
     monitor_path: Path,
@@ -166,6 +190,10 @@ def train(
     emit: Callable[[str], None] = print,
     progress_interval_s: float = 30.0,
     torch_threads: int = 1,
+    checkpoint_path: Path | None = None,
+    checkpoint_interval_s: float = 300.0,
+    resume: dict[str, Any] | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
 ) -> dict[str, Any]:
     """Train one run and write its episodes to `monitor_path`.
 
@@ -175,12 +203,19 @@ def train(
         emit: receives progress lines.
         progress_interval_s: seconds between progress lines.
         torch_threads: intra-op threads (1 is fastest for these batch sizes).
+        checkpoint_path: where to save checkpoints (None: never).
+        checkpoint_interval_s: least seconds between two checkpoints (0: after every update).
+        resume: a checkpoint of this run (`load_checkpoint`), to continue from instead of
+            starting; the episode log is cut back to the checkpoint's offset and appended to.
+        stop_requested: polled after every update; when it returns True the run saves a
+            checkpoint and raises `TrainingInterrupted`.
 
     Returns:
-        metrics: wall time, transitions, throughput, time split, last losses.
+        metrics: wall time, transitions, throughput, time split, last losses, device, resumes.
     """
     spec = RunSpec.from_resolved(resolved)
     cfg = spec.ppo
+    device = resolve_device(resolved.get("device", "cpu"), experiment=resolved["experiment"])
     torch.set_num_threads(torch_threads)
     torch.manual_seed(spec.seed)  # parameter init
     rng = np.random.default_rng(spec.seed)  # minibatch shuffling
@@ -190,31 +225,58 @@ def train(
     env_obs_dim = int(np.prod(envs.single_observation_space.shape))
     stack = FrameStack(cfg.num_workers, env_obs_dim, spec.frames)
     policy = build_policy(spec.model, env_obs_dim * spec.frames, int(envs.single_action_space.n))
+    policy.to(device)
     optimizer = FlatAdam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
     seq_len = cfg.seq_len if policy.is_recurrent else 1
     time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
 
     num_updates = spec.steps_per_worker // cfg.memory_size
     rollout = Rollout.allocate(
-        cfg.memory_size, cfg.num_workers, stack.stacked_dim, policy.initial_state(cfg.num_workers)
+        cfg.memory_size,
+        cfg.num_workers,
+        stack.stacked_dim,
+        policy.initial_state(cfg.num_workers),
+        device=device,
     )
     tracker = EpisodeTracker(cfg.num_workers)
+    random_states = {"shuffle": rng.bit_generator, "sampler": sampler.bit_generator}
+
+    if resume is None:
+        obs, _ = envs.reset(seed=spec.seed)
+        loop = LoopState(
+            obs=torch.from_numpy(stack.reset(obs)).to(device),
+            episode_start=torch.ones(cfg.num_workers, dtype=torch.bool, device=device),
+            recurrent=policy.initial_state(cfg.num_workers),
+        )
+        monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
+    else:
+        loop = _restore(resume, policy, optimizer, envs, stack, tracker, random_states, device)
+        truncate_monitor(monitor_path, resume["monitor_offset"])
+        monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
+        loop.resumed_at.append(loop.step)
+        emit(
+            f"[{spec.run_id}] resumed from checkpoint at step {loop.step:,} "
+            f"(update {loop.update}/{num_updates})"
+        )
+
+    def save() -> None:
+        assert checkpoint_path is not None
+        monitor.flush(fsync=True)  # the log on disk must hold what the checkpoint points at
+        elapsed_s = loop.elapsed_s + time.monotonic() - segment_start
+        payload = _capture(loop, elapsed_s, policy, optimizer, envs, stack, tracker, random_states)
+        save_checkpoint(
+            checkpoint_path,
+            {"config_digest": config_digest(resolved), "monitor_offset": monitor.tell(), **payload},
+        )
+
     progress = ProgressLog(
-        emit, spec.run_id, spec.steps_per_worker, cfg.num_workers, progress_interval_s
+        emit, spec.run_id, spec.steps_per_worker, cfg.num_workers, progress_interval_s, loop.step
     )
+    segment_start = last_checkpoint = time.monotonic()
+    obs_t, episode_start, state, step = loop.obs, loop.episode_start, loop.recurrent, loop.step
 
-    obs, _ = envs.reset(seed=spec.seed)
-    obs_t = torch.from_numpy(stack.reset(obs))
-    episode_start = torch.ones(cfg.num_workers, dtype=torch.bool)
-    state = policy.initial_state(cfg.num_workers)
-    step = 0
-    t_start = time.time()
-    wall_start = time.monotonic()
-    rollout_s = update_s = 0.0
-    last_losses: dict[str, float] = {}
-
-    with MonitorWriter(monitor_path, env_id=spec.env_name, t_start=t_start) as monitor:
-        for _iteration in range(num_updates):
+    with monitor:
+        while loop.update < num_updates:
             progress_frac = step / spec.steps_per_worker
             lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
             epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
@@ -231,63 +293,162 @@ def train(
                         slot[t] = s
                     # State was reset just above, so the model need not check episode starts.
                     logits, value, state = policy(obs_t[None], state, None)
-                    actions, log_probs = sample_actions(logits[0], sampler)
+                    actions, log_probs = sample_actions(logits[0].cpu(), sampler)
                     obs, rewards, terminated, truncated, _ = envs.step(actions)
                     dones = np.logical_or(terminated, truncated)
                     step += 1
-                    tracker.record(rewards, dones, step, time.time() - t_start, monitor)
+                    tracker.record(rewards, dones, step, time.time() - monitor.t_start, monitor)
                     rollout.actions[t] = torch.from_numpy(actions)
                     rollout.log_probs[t] = torch.from_numpy(log_probs)
                     rollout.values[t] = value[0]
                     rollout.rewards[t] = torch.from_numpy(np.asarray(rewards, dtype=np.float32))
-                    episode_start = torch.from_numpy(dones)
+                    episode_start = torch.from_numpy(dones).to(device)
                     rollout.dones[t] = episode_start
-                    obs_t = torch.from_numpy(stack.step(obs, dones))
+                    obs_t = torch.from_numpy(stack.step(obs, dones)).to(device)
                 bootstrap_state = _reset_where(state, episode_start)
                 _, last_value, _ = policy(obs_t[None], bootstrap_state, None)
-            rollout_s += time.monotonic() - tick
+            loop.rollout_s += time.monotonic() - tick
 
             # ---- advantages, then num_epoch epochs of minibatches --------------------------
             tick = time.monotonic()
             advantages, returns = chunked_gae(
-                rollout.rewards.numpy(),
-                rollout.values.numpy(),
-                rollout.dones.numpy(),
-                last_value[0].numpy(),
+                rollout.rewards.cpu().numpy(),
+                rollout.values.cpu().numpy(),
+                rollout.dones.cpu().numpy(),
+                last_value[0].cpu().numpy(),
                 gamma=cfg.gamma,
                 lam=cfg.lam,
                 time_horizon=time_horizon,
             )
-            last_losses = _update(
+            loop.last_losses = _update(
                 policy,
                 optimizer,
                 rollout,
-                torch.from_numpy(advantages),
-                torch.from_numpy(returns),
+                torch.from_numpy(advantages).to(device),
+                torch.from_numpy(returns).to(device),
                 cfg,
                 seq_len,
                 epsilon,
                 rng,
             )
-            update_s += time.monotonic() - tick
+            loop.update_s += time.monotonic() - tick
+            loop.update += 1
+            loop.obs, loop.episode_start, loop.recurrent, loop.step = (
+                obs_t,
+                episode_start,
+                state,
+                step,
+            )
             progress.maybe(step, tracker.recent)
+
+            stopping = stop_requested()
+            due = time.monotonic() - last_checkpoint >= checkpoint_interval_s
+            if checkpoint_path is not None and loop.update < num_updates and (stopping or due):
+                save()
+                last_checkpoint = time.monotonic()
+            if stopping and loop.update < num_updates:
+                where = "saved a checkpoint" if checkpoint_path is not None else "no checkpoint"
+                raise TrainingInterrupted(
+                    f"[{spec.run_id}] stopped on request at step {step:,} ({where})"
+                )
         progress.maybe(step, tracker.recent, force=True)
 
-    wall = time.monotonic() - wall_start
+    wall = loop.elapsed_s + time.monotonic() - segment_start
     transitions = step * cfg.num_workers
     return {
         "wall_time_s": wall,
         "steps_per_worker": step,
         "transitions": transitions,
         "transitions_per_s": transitions / wall if wall > 0 else float("nan"),
-        "rollout_s": rollout_s,
-        "update_s": update_s,
+        "rollout_s": loop.rollout_s,
+        "update_s": loop.update_s,
         "updates": num_updates,
         "episodes": tracker.episodes,
         "torch_threads": torch_threads,
         "parameters": sum(p.numel() for p in policy.parameters()),
-        "last_losses": last_losses,
+        "device": str(device),
+        "resumed_at_steps": loop.resumed_at,
+        "last_losses": loop.last_losses,
     }
+
+
+def _capture(
+    loop: LoopState,
+    elapsed_s: float,
+    policy: torch.nn.Module,
+    optimizer: FlatAdam,
+    envs: Any,
+    stack: FrameStack,
+    tracker: EpisodeTracker,
+    random_states: dict[str, np.random.BitGenerator],
+) -> dict[str, Any]:
+    """The checkpoint payload (tensors and plain values only) at an update boundary."""
+    return {
+        "loop": {
+            "obs": loop.obs.cpu(),
+            "episode_start": loop.episode_start.cpu(),
+            "recurrent": [s.cpu() for s in loop.recurrent],
+            "step": loop.step,
+            "update": loop.update,
+            "elapsed_s": elapsed_s,
+            "rollout_s": loop.rollout_s,
+            "update_s": loop.update_s,
+            "resumed_at": list(loop.resumed_at),
+            "last_losses": dict(loop.last_losses),
+        },
+        "policy": {k: v.cpu() for k, v in policy.state_dict().items()},
+        "optimizer": optimizer.state_dict(),
+        "random": {
+            "torch": torch.get_rng_state(),
+            **{name: bits.state for name, bits in random_states.items()},
+        },
+        "env": numpy_to_torch(envs.get_state()),
+        "frame_stack": torch.from_numpy(stack.get_state()),
+        "episodes": {
+            "returns": torch.from_numpy(tracker.returns.copy()),
+            "lengths": torch.from_numpy(tracker.lengths.copy()),
+            "recent": list(tracker.recent),
+            "count": tracker.episodes,
+        },
+    }
+
+
+def _restore(
+    payload: dict[str, Any],
+    policy: torch.nn.Module,
+    optimizer: FlatAdam,
+    envs: Any,
+    stack: FrameStack,
+    tracker: EpisodeTracker,
+    random_states: dict[str, np.random.BitGenerator],
+    device: torch.device,
+) -> LoopState:
+    """Put every piece of a checkpoint back; returns the loop state to continue from."""
+    policy.load_state_dict(payload["policy"])  # copies into the optimiser's flat buffer
+    optimizer.load_state_dict(payload["optimizer"])
+    torch.set_rng_state(payload["random"]["torch"])
+    for name, bits in random_states.items():
+        bits.state = payload["random"][name]
+    envs.set_state(torch_to_numpy(payload["env"]))
+    stack.set_state(payload["frame_stack"].numpy())
+    episodes = payload["episodes"]
+    tracker.returns[:] = episodes["returns"].numpy()
+    tracker.lengths[:] = episodes["lengths"].numpy()
+    tracker.recent.extend(episodes["recent"])
+    tracker.episodes = int(episodes["count"])
+    saved = payload["loop"]
+    return LoopState(
+        obs=saved["obs"].to(device),
+        episode_start=saved["episode_start"].to(device),
+        recurrent=tuple(s.to(device) for s in saved["recurrent"]),
+        step=int(saved["step"]),
+        update=int(saved["update"]),
+        elapsed_s=float(saved["elapsed_s"]),
+        rollout_s=float(saved["rollout_s"]),
+        update_s=float(saved["update_s"]),
+        resumed_at=[int(s) for s in saved["resumed_at"]],
+        last_losses=dict(saved["last_losses"]),
+    )
 
 
 def _reset_where(state: State, episode_start: torch.Tensor) -> State:
@@ -325,7 +486,7 @@ def _update(
     for _epoch in range(cfg.num_epoch):
         for batch in minibatches(sequences, cfg.num_minibatches, rng, workers):
             # Time-major (seq_len, S) index; padding points at transition 0 and is masked out.
-            index = torch.from_numpy(batch.T.copy())
+            index = torch.from_numpy(batch.T.copy()).to(advantages.device)
             mask = (index != PAD).float()
             index = index.clamp_min(0)
             mb = {key: value[index] for key, value in flat.items()}

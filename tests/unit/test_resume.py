@@ -1,0 +1,239 @@
+"""Checkpoint/resume: a run stopped or killed anywhere finishes with the log of an unbroken run.
+
+The reference is an uninterrupted run of the same resolved config (smoke budget: 16 PPO updates
+of 8 workers x 128 steps). Logs are compared byte for byte apart from the wall-clock parts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from iam_repro.experiments import load_experiment
+from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from iam_repro.ppo.trainer import TrainingInterrupted, train
+from iam_repro.run import CHECKPOINT, PARTIAL_LOG, run_training
+from tests.monitor_compare import without_wall_time
+
+REPO = Path(__file__).resolve().parents[2]
+WAREHOUSE = load_experiment(REPO / "config/experiments/warehouse.yaml")
+RESOLVED = {r.model: r.resolved for r in WAREHOUSE.runs("smoke") if r.seed == 0}
+UPDATES = RESOLVED["FNN1"]["budget"]["steps_per_worker"] // RESOLVED["FNN1"]["ppo"]["memory_size"]
+
+
+def quiet(_line: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """model -> folder of an uninterrupted run (made on first use)."""
+    root = tmp_path_factory.mktemp("reference")
+    made: dict[str, Path] = {}
+
+    def get(model: str) -> Path:
+        if model not in made:
+            made[model] = root / model
+            run_training(RESOLVED[model], made[model], emit=quiet, checkpoint_interval_s=0)
+        return made[model]
+
+    return get
+
+
+def stop_after(updates: int):
+    """A stop_requested that says yes after the given number of updates."""
+    calls = iter(range(1, 10**9))
+    return lambda: next(calls) == updates
+
+
+def test_two_uninterrupted_runs_write_the_same_log(reference, tmp_path):
+    run_training(RESOLVED["FNN1"], tmp_path, emit=quiet)
+    expected = reference("FNN1") / "monitor.csv"
+    assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+    # ... and the comparison is not blind: another seed's log differs.
+    other = dict(RESOLVED["FNN1"], seed=7)
+    run_training(other, tmp_path / "seed7", emit=quiet)
+    assert without_wall_time(tmp_path / "seed7/monitor.csv") != without_wall_time(expected)
+
+
+@pytest.mark.parametrize("model", ["FNN1", "FNN8", "LSTM", "IAM"])
+def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tmp_path):
+    # Every piece of state matters somewhere: frame stacks (FNN8), recurrent state (LSTM, IAM).
+    stops = sorted(random.Random(model).sample(range(1, UPDATES), 2))
+    messages: list[str] = []
+    done = 0
+    for stop in stops:
+        with pytest.raises(TrainingInterrupted):
+            train(
+                RESOLVED[model],
+                tmp_path / PARTIAL_LOG,
+                emit=messages.append,
+                checkpoint_path=tmp_path / CHECKPOINT,
+                checkpoint_interval_s=1e9,  # only the stop saves one
+                resume=load_checkpoint(tmp_path / CHECKPOINT) if done else None,
+                stop_requested=stop_after(stop - done),
+            )
+        done = stop
+        assert not (tmp_path / "monitor.csv").exists()
+    metrics = run_training(RESOLVED[model], tmp_path, emit=messages.append)
+
+    assert metrics["resumed_at_steps"] == [s * 128 for s in stops]
+    assert sum("resumed from checkpoint" in m for m in messages) == len(stops)
+    expected = reference(model) / "monitor.csv"
+    assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+    assert not (tmp_path / CHECKPOINT).exists()  # removed once the run is complete
+
+
+def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(reference, tmp_path):
+    """A real SIGKILL in a child process, three times at random moments after a checkpoint."""
+    code = (
+        "import json, sys; from iam_repro.run import run_training; "
+        "run_training(json.loads(sys.argv[1]), sys.argv[2], emit=lambda s: None, "
+        "checkpoint_interval_s=0)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    chance = random.Random(2026)
+    checkpoint = tmp_path / CHECKPOINT
+    kills = 0
+    for _ in range(3):
+        before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else 0
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, json.dumps(RESOLVED["IAM"]), str(tmp_path)], env=env
+        )
+        deadline = time.monotonic() + 120
+        while not (checkpoint.exists() and checkpoint.stat().st_mtime_ns > before):
+            assert child.poll() is None, "the child ended before writing a checkpoint"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(chance.uniform(0.0, 0.4))  # anywhere: mid-rollout, mid-update, mid-save
+        child.send_signal(signal.SIGKILL)
+        assert child.wait() == -signal.SIGKILL
+        kills += 1
+        # Nothing a reader could take for a finished run.
+        assert not (tmp_path / "monitor.csv").exists() and not (tmp_path / "run.json").exists()
+    assert kills == 3
+
+    metrics = run_training(RESOLVED["IAM"], tmp_path, emit=quiet)
+    # Children 2 and 3 and this process each resumed, every time from further on.
+    resumed = metrics["resumed_at_steps"]
+    assert len(resumed) == 3 and resumed == sorted(set(resumed)) and resumed[0] > 0
+    expected = reference("IAM") / "monitor.csv"
+    assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+
+
+def test_sigterm_saves_a_checkpoint_and_the_run_resumes(reference, tmp_path):
+    code = (
+        "import json, sys; from iam_repro.run import run_training; "
+        "run_training(json.loads(sys.argv[1]), sys.argv[2], emit=lambda s: print(s, flush=True), "
+        "progress_interval_s=1e-3, checkpoint_interval_s=1e9, stop_on_signals=True)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, json.dumps(RESOLVED["FNN1"]), str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in child.stdout:  # a progress line after every update
+        if " step 512/" in line:
+            break
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 1, (child.returncode, err[-2000:])
+    assert "TrainingInterrupted" in err and "stopped on request" in err
+    assert (tmp_path / CHECKPOINT).exists()  # no checkpoint was due: the signal made one
+    assert not (tmp_path / "monitor.csv").exists()
+
+    messages: list[str] = []
+    run_training(RESOLVED["FNN1"], tmp_path, emit=messages.append)
+    assert any("resumed from checkpoint" in m for m in messages)
+    expected = reference("FNN1") / "monitor.csv"
+    assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+
+
+# ------------------------------------------------------------------------------------------
+# Checkpoints that must not be resumed from
+
+
+def interrupted_run(tmp_path: Path, model: str = "FNN1", updates: int = 5) -> None:
+    with pytest.raises(TrainingInterrupted):
+        train(
+            RESOLVED[model],
+            tmp_path / PARTIAL_LOG,
+            emit=quiet,
+            checkpoint_path=tmp_path / CHECKPOINT,
+            checkpoint_interval_s=1e9,
+            stop_requested=stop_after(updates),
+        )
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda d: (d / CHECKPOINT).write_bytes(b"not a checkpoint"), "cannot be read"),
+        (
+            lambda d: (d / CHECKPOINT).write_bytes((d / CHECKPOINT).read_bytes()[:1000]),
+            "cannot be read",
+        ),
+        (lambda d: (d / PARTIAL_LOG).unlink(), "missing or shorter"),
+        (lambda d: (d / PARTIAL_LOG).write_bytes(b""), "missing or shorter"),
+    ],
+    ids=["garbage", "truncated", "log-missing", "log-emptied"],
+)
+def test_an_unusable_checkpoint_means_starting_over(damage, reason, reference, tmp_path):
+    interrupted_run(tmp_path)
+    damage(tmp_path)
+    messages: list[str] = []
+    metrics = run_training(RESOLVED["FNN1"], tmp_path, emit=messages.append)
+    assert metrics["resumed_at_steps"] == []
+    assert any("not resuming, starting over" in m and reason in m for m in messages), messages
+    expected = reference("FNN1") / "monitor.csv"
+    assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+
+
+def test_a_checkpoint_of_another_config_is_not_resumed(reference, tmp_path):
+    interrupted_run(tmp_path)
+    changed = json.loads(json.dumps(RESOLVED["FNN1"]))
+    changed["ppo"]["learning_rate"] *= 2
+    messages: list[str] = []
+    metrics = run_training(changed, tmp_path, emit=messages.append)
+    assert metrics["resumed_at_steps"] == []
+    assert any("different config" in m for m in messages)
+
+
+class _Bomb:
+    """An object whose unpickling would create a file: must never happen on load."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_loading_never_unpickles_arbitrary_objects(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / CHECKPOINT
+    save_checkpoint(path, {"weights": torch.zeros(3), "bomb": _Bomb(marker)})
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert not marker.exists()
+    message = str(info.value)
+    assert str(path) in message and "To fix: delete it" in message
+
+
+def test_a_checkpoint_of_another_format_is_refused(tmp_path):
+    path = tmp_path / CHECKPOINT
+    torch.save({"format": 0, "weights": torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError, match="format 0"):
+        load_checkpoint(path)
