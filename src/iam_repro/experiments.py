@@ -18,7 +18,8 @@ that run. PPO settings are merged in this order, later winning::
 
     PPOConfig defaults -> experiment `ppo` -> model `ppo` -> preset `ppo`
 
-and the preset's budget, seeds, models, summary_window and threshold replace the experiment's.
+and the preset's budget, seeds, models, device, summary_window and threshold replace the
+experiment's.
 Command-line overrides arrive through Snakemake's ``--config`` as values of config.yaml.
 """
 
@@ -135,6 +136,8 @@ class TrainingSettings:
     """Torch threads per training job."""
     progress_interval_s: float
     """Seconds between progress lines in a training log."""
+    checkpoint_interval_s: float
+    """Least seconds between two training checkpoints (0: after every update)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,7 @@ class Experiment:
             "seed": seed,
             "ppo": ppo.to_dict(),
             "budget": {"steps_per_worker": budget},
+            "device": p.get("device", spec.get("device", "cpu")),
             "summary_window": p.get("summary_window", spec["summary_window"]),
             # A float always, so 35 and 35.0 give the same resolved config.
             "threshold": float(p.get("threshold", spec["threshold"])),
@@ -319,6 +323,7 @@ def load_config(
         training=TrainingSettings(
             torch_threads=train["torch_threads"],
             progress_interval_s=float(train["progress_interval_s"]),
+            checkpoint_interval_s=float(train["checkpoint_interval_s"]),
         ),
     )
 
@@ -480,6 +485,7 @@ def runs_table(experiments: Iterable[Experiment], preset: str) -> list[Run]:
           "seed": 0,
           "ppo": {...every PPOConfig field...},                 # defaults->exp->model->preset
           "budget": {"steps_per_worker": 2048},
+          "device": "cpu",                                      # cpu | cuda | auto
           "summary_window": 256,
           "threshold": 12.0,
           "preset": "smoke",

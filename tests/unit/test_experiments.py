@@ -93,6 +93,7 @@ def test_shipped_config_loads():
     assert config.aggregation.rolling_window_episodes == 100
     assert config.training.torch_threads == 1
     assert config.training.progress_interval_s == 30.0
+    assert config.training.checkpoint_interval_s == 300.0
 
 
 @pytest.mark.parametrize(
@@ -151,6 +152,7 @@ def test_resolved_layout_of_one_run():
         },
         "seed": 1,
         "budget": {"steps_per_worker": 2048},
+        "device": "cpu",
         "summary_window": 256,
         "threshold": 12.0,
         "preset": "smoke",
@@ -870,3 +872,24 @@ def test_valid_budgets_and_seeds_give_models_times_seeds_runs(
     assert {(r.model, r.seed) for r in runs} == {(m, s) for m in models for s in seeds}
     assert all(r.resolved["budget"]["steps_per_worker"] == budget for r in runs)
     assert all(r.resolved["ppo"]["memory_size"] == memory_size for r in runs)
+
+
+# --------------------------------------------------------------------------------------------
+# Device
+
+
+def test_device_defaults_to_cpu_and_a_preset_can_override_it():
+    data = warehouse(device="cuda")
+    data["presets"]["smoke"]["device"] = "auto"
+    experiment = validate(data)
+    assert {r.resolved["device"] for r in experiment.runs("smoke")} == {"auto"}
+    assert {r.resolved["device"] for r in experiment.runs("paper")} == {"cuda"}
+    assert {r.resolved["device"] for r in validate(warehouse()).runs("paper")} == {"cpu"}
+
+
+def test_unknown_device_names_the_key_and_the_choices():
+    with pytest.raises(ConfigError) as info:
+        validate(warehouse(device="gpu"))
+    message = str(info.value)
+    assert SOURCE in message and "device" in message
+    assert all(choice in message for choice in ("cpu", "cuda", "auto"))

@@ -17,6 +17,5 @@ rule train:
         runtime=lambda wc, attempt: 24 * 60,
     params:
         resolved=resolved_config,
-        progress_interval_s=config["training"]["progress_interval_s"],
     script:
         "../scripts/train.py"

@@ -11,11 +11,15 @@ from iam_repro.run import run_training
 from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+# Read from the config, not params: they do not change results, so must not trigger reruns.
+training = sm.config["training"]
 with line_logger(sm.log[0]) as emit:
     run_training(
         sm.params.resolved,
         Path(sm.output.monitor).parent,
         emit=emit,
         torch_threads=sm.threads,
-        progress_interval_s=sm.params.progress_interval_s,
+        progress_interval_s=training["progress_interval_s"],
+        checkpoint_interval_s=training["checkpoint_interval_s"],
+        stop_on_signals=True,
     )
