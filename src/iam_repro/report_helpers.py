@@ -28,6 +28,7 @@ import pandas as pd
 
 from iam_repro.analysis.tables import OUTPUT_COLUMNS
 from iam_repro.deviations import DEVIATION_COLUMNS
+from iam_repro.io.atomic import write_text_atomic
 
 #: Environment variable holding the absolute path of the results directory.
 RESULTS_ENV = "IAM_RESULTS_DIR"
@@ -925,8 +926,7 @@ def build_book(
     log = _ANSI_ESCAPE.sub("", (done.stdout or "") + (done.stderr or ""))
     # Inside _build (git-ignored), also when the book is built in place (out_dir = report/).
     log_path = out_dir / "_build" / "jupyter-book-build.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.write_text(log)
+    write_text_atomic(log_path, log)
     html_dir = out_dir / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join(log.splitlines()[-40:])
