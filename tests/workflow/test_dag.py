@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from iam_repro.io.monitor import read_monitor
+from tests.monitor_compare import without_wall_time
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -122,12 +123,7 @@ def test_same_seed_gives_byte_identical_episode_log_apart_from_wall_time(smoke_r
     other.mkdir()
     run = "results/runs/warehouse/warehouse/LSTM/seed_0/monitor.csv"
     snakemake(other, "--cores", "1", "--config", "preset=smoke", "--", run)
-
-    def without_time(path: Path) -> list[str]:
-        lines = path.read_text().splitlines()
-        return [",".join(f for i, f in enumerate(line.split(",")) if i != 2) for line in lines[1:]]
-
-    assert without_time(smoke_run / run) == without_time(other / run)
+    assert without_wall_time(smoke_run / run) == without_wall_time(other / run)
 
 
 def _job_counts(stdout: str) -> dict[str, int]:
