@@ -93,7 +93,7 @@ def test_shipped_config_loads():
     assert config.aggregation.rolling_window_episodes == 100
     assert config.training.torch_threads == 1
     assert config.training.progress_interval_s == 30.0
-    assert config.training.checkpoint_interval_s == 300.0
+    assert config.training.checkpoint_interval_s == 60.0
 
 
 @pytest.mark.parametrize(
