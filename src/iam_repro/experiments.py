@@ -650,7 +650,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _key_path(parts: Iterable[str | int]) -> str:
     out = ""
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+        # An empty key name ('': 1 in YAML) shows as "", or it would read as "the whole file".
+        name = str(part) or '""'
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + name
     return out
 
 

@@ -44,8 +44,8 @@ from iam_repro.analysis.curves import (
 )
 from iam_repro.analysis.stats import summarise
 from iam_repro.io.atomic import write_csv_atomic
-from iam_repro.io.monitor import read_monitor
-from iam_repro.io.run_info import RunInfoError, read_run_info
+from iam_repro.io.monitor import MonitorFormatError, read_monitor
+from iam_repro.io.run_info import RunInfoError, check_run_config, config_matches, read_run_info
 
 __all__ = [
     "MODEL_ORDER",
@@ -161,6 +161,49 @@ def _curves_summary(
     return _frame(rows, "curves_summary.csv")
 
 
+def _check_configs(
+    runs: list[tuple[str, int, Path]],
+    infos: list[dict],
+    expected_configs: Mapping[str | os.PathLike[str], Mapping[str, Any]],
+) -> None:
+    """Raise StaleRunError for the first run whose run.json config is not the expected one."""
+    expected = {Path(folder): config for folder, config in expected_configs.items()}
+    stale = []  # (folder, recorded config)
+    for (_, _, run_dir), info in zip(runs, infos, strict=True):
+        if run_dir not in expected:
+            raise ValueError(f"no expected config given for run folder {run_dir}")
+        if not config_matches(info["config"], expected[run_dir]):
+            stale.append((run_dir, info["config"]))
+    if stale:
+        (first, recorded), others = stale[0], [folder for folder, _ in stale[1:]]
+        check_run_config(first / "run.json", recorded, expected[first], also_stale=others)
+
+
+def _read_episodes(path: Path, info: dict) -> pd.DataFrame:
+    """A finished run's episodes; one that recorded none is an error that says why."""
+    episodes = read_monitor(path, allow_empty=True)
+    if episodes.empty:
+        config, budget = info["config"], info["config"].get("budget")
+        steps = info["metrics"].get("steps_per_worker") or (
+            budget.get("steps_per_worker", "?") if isinstance(budget, dict) else "?"
+        )
+        preset = config.get("preset")
+        where = (
+            f"presets.{preset}.budget.steps_per_worker, or budget.steps_per_worker"
+            if preset
+            else "budget.steps_per_worker"
+        )
+        raise MonitorFormatError(
+            path,
+            3,
+            f"no episodes recorded: the run finished its budget of {steps} steps per worker "
+            f"(run.json) before any episode ended, so it has no return to aggregate",
+            f"raise the budget above one episode's length in the experiment file ({where}) and "
+            f"rerun snakemake; retraining with the same budget would record no episode again",
+        )
+    return episodes
+
+
 RunDir = tuple[str, int, str | os.PathLike[str]] | str | os.PathLike[str]
 """A run to aggregate: (model, seed, folder), or a folder laid out as .../<model>/seed_<seed>."""
 
@@ -208,6 +251,7 @@ def aggregate_experiment(
     abs_tolerance: float | Mapping[str, float] | None = None,
     paper: pd.DataFrame | None = None,
     aggregation: Mapping[str, Any] | None = None,
+    expected_configs: Mapping[str | os.PathLike[str], Mapping[str, Any]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read every run of one experiment and write its tables (see the module docstring).
 
@@ -231,14 +275,24 @@ def aggregate_experiment(
             arguments above: rolling_window_episodes, grid_spacing, last_fraction,
             confidence, bootstrap_resamples (n_resamples), bootstrap_seed (seed),
             abs_tolerance.
+        expected_configs: The resolved config each run folder should have been trained with
+            (the pipeline's runs table), keyed by folder. Given, every run.json's config is
+            checked against it (:func:`iam_repro.io.run_info.check_run_config`) before any
+            episode log is read.
 
     Returns:
         The written tables, keyed by file name.
 
     Raises:
-        ValueError: On a repeated (model, seed), a folder without a seed_<seed> name, or an
-            unknown `aggregation` key.
-        MonitorFormatError, RunInfoError: On a missing or corrupt run file (naming it).
+        ValueError: On a repeated (model, seed), a folder without a seed_<seed> name, an
+            unknown `aggregation` key, or a run folder missing from `expected_configs`.
+        StaleRunError: A run.json's config differs from its expected config (naming the file,
+            the differing keys and how to retrain).
+        MonitorFormatError, RunInfoError: On a missing or corrupt run file (naming it), or a
+            finished run that recorded no episode.
+
+    Nothing is written unless every run is valid, so earlier tables in `out_dir` survive an
+    error.
     """
     if aggregation:
         unknown = sorted(set(aggregation) - set(_AGGREGATION_KEYS))
@@ -267,13 +321,18 @@ def aggregate_experiment(
         seen.add((model, run_seed))
     grid = step_grid(max_step, grid_spacing or summary_window)
 
+    # Every run.json first: a stale run makes its episode log irrelevant, and one message can
+    # then name all stale runs.
+    infos = [read_run_info(run_dir / "run.json") for _, _, run_dir in runs]
+    if expected_configs is not None:
+        _check_configs(runs, infos, expected_configs)
+
     protocol_curves, rolling_curves, score_rows, compute_rows = [], [], [], []
-    for model, run_seed, run_dir in runs:
-        episodes = read_monitor(run_dir / "monitor.csv")
+    for (model, run_seed, run_dir), info in zip(runs, infos, strict=True):
         info_path = run_dir / "run.json"
-        info = read_run_info(info_path)
         num_workers = _num_workers(info, info_path)
         compute_rows.append({"model": model, "seed": run_seed, **_compute_metrics(info, info_path)})
+        episodes = _read_episodes(run_dir / "monitor.csv", info)
 
         protocol = paper_protocol_curve(episodes, summary_window)
         protocol_curves.append(protocol.assign(model=model, seed=run_seed))

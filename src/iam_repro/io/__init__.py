@@ -18,6 +18,8 @@ from iam_repro.io.monitor import (
 from iam_repro.io.run_info import (
     RUN_INFO_SCHEMA_VERSION,
     RunInfoError,
+    StaleRunError,
+    check_run_config,
     git_revision,
     package_versions,
     read_run_info,
@@ -30,7 +32,9 @@ __all__ = [
     "MonitorFormatError",
     "MonitorWriter",
     "RunInfoError",
+    "StaleRunError",
     "atomic_write",
+    "check_run_config",
     "git_revision",
     "package_versions",
     "read_monitor",

@@ -40,6 +40,7 @@ import json
 import math
 import operator
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -377,21 +378,31 @@ def read_monitor_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     return _parse_header_line(_decode(first, path)[:-1], path)
 
 
+# What the writer (and Stable-Baselines3's Monitor) produce: plain ASCII decimal numbers. Python's
+# float() and int() also accept "1_0", " 2", "+3" and non-ASCII digits, so a corrupted byte could
+# turn 100 into 10 ("1_0") without any error; the fields are matched against these first.
+_FLOAT_SYNTAX = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_INT_SYNTAX = re.compile(r"-?[0-9]+")
+
+
 def _parse_float(text: str, name: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise _FieldError(f"{name} is not a number: {text[:40]!r}") from None
+    if math.isfinite(value) and not _FLOAT_SYNTAX.fullmatch(text):
+        raise _FieldError(f"{name} is not a plain decimal number: {text[:40]!r}")
     if not math.isfinite(value):
         raise _FieldError(f"{name} must be finite, got {text[:40]!r}")
     return value
 
 
 def _parse_count(text: str, name: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise _FieldError(f"{name} is not an integer: {text[:40]!r}") from None
+    if not _INT_SYNTAX.fullmatch(text):
+        raise _FieldError(f"{name} is not an integer: {text[:40]!r}")
+    if len(text.lstrip("-").lstrip("0")) > 19:  # int64 has 19 digits; int() refuses 4300+
+        raise _FieldError(f"{name} is too large: {text[:40]!r}")
+    value = int(text)
     if value < 0:
         raise _FieldError(f"{name} must not be negative, got {value}")
     if value > _INT64_MAX:
@@ -441,6 +452,15 @@ def read_monitor(path: str | os.PathLike[str], *, allow_empty: bool = False) -> 
             )
 
     check_complete(0)
+    if lines[0].endswith("\r"):
+        # JSON ignores the "\r", so without this the reader would stop at line 2's header.
+        raise MonitorFormatError(
+            path,
+            1,
+            "the file has Windows line endings (\\r\\n); the log is written with \\n only",
+            f"convert it back (e.g. `dos2unix {path}`; check git's core.autocrlf if the file "
+            "came from a repository), or delete the run folder and rerun snakemake to retrain",
+        )
     _parse_header_line(lines[0], path)
     if n_lines < 2:
         raise MonitorFormatError(path, 2, f"the column header line {_COLUMN_HEADER!r} is missing")
@@ -454,8 +474,9 @@ def read_monitor(path: str | os.PathLike[str], *, allow_empty: bool = False) -> 
             path,
             3,
             "no episodes recorded (the log has only its header)",
-            "the run ended before any episode finished: give it a larger budget, or delete the "
-            "run folder and rerun snakemake to retrain",
+            "the run's budget ended before any episode finished: raise the budget in the "
+            "experiment file above one episode's length and rerun snakemake (retraining with "
+            "the same budget would record no episode again)",
         )
 
     returns: list[float] = []

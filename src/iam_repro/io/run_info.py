@@ -13,6 +13,12 @@ Layout (keys in this order)::
       "platform": "...",
       "written_utc": "2026-01-01T12:00:00+00:00"
     }
+
+A run folder can outlive its config: copied from another machine, or kept by
+``snakemake --rerun-triggers mtime`` after the experiment file or preset changed.
+:func:`check_run_config` compares the config a run.json records with the one the pipeline now
+resolves for that run (by :func:`iam_repro.experiments.config_digest`, which leaves out the
+analysis-only keys) and raises :class:`StaleRunError` naming the keys that differ.
 """
 
 from __future__ import annotations
@@ -32,11 +38,17 @@ from typing import Any
 
 import numpy as np
 
+from iam_repro.experiments import ANALYSIS_KEYS, config_digest
 from iam_repro.io.atomic import write_json_atomic
 
 __all__ = [
     "RUN_INFO_SCHEMA_VERSION",
     "RunInfoError",
+    "MISSING",
+    "StaleRunError",
+    "check_run_config",
+    "config_differences",
+    "config_matches",
     "git_revision",
     "package_versions",
     "read_run_info",
@@ -61,6 +73,27 @@ class RunInfoError(ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.problem, self.fix))
+
+
+class StaleRunError(RunInfoError):
+    """A run.json whose config is not the one the pipeline now resolves for that run.
+
+    Attributes:
+        differences: The differing key paths, e.g. ``["ppo.learning_rate", "seed"]``.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        problem: str,
+        fix: str,
+        differences: list[str] | tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(path, problem, fix)
+        self.differences = list(differences)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem, self.fix, self.differences))
 
 
 def package_versions() -> dict[str, str]:
@@ -203,3 +236,130 @@ def read_run_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         if not isinstance(info.get(key), dict):
             raise RunInfoError(path, f"run.json has no {key!r} object", retrain)
     return info
+
+
+# --------------------------------------------------------------------------- stale runs
+
+MISSING = "<missing>"
+"""What :func:`config_differences` gives for a key that one side lacks."""
+_SHOWN_DIFFERENCES = 6
+
+
+def config_differences(
+    recorded: Any, expected: Any, *, exclude: tuple[str, ...] = ANALYSIS_KEYS
+) -> list[tuple[str, Any, Any]]:
+    """Where two resolved configs differ, as (key path, recorded value, expected value).
+
+    Mappings are compared key by key (a key one side lacks gives :data:`MISSING`), everything else
+    as a whole and type-strictly (``1`` differs from ``1.0``, as in the digest). Top-level keys
+    in `exclude` are skipped, like :func:`iam_repro.experiments.config_digest` does.
+    """
+    out: list[tuple[str, Any, Any]] = []
+
+    def walk(a: Any, b: Any, path: str) -> None:
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            for key in sorted({*a, *b}, key=str):
+                if not path and key in exclude:
+                    continue
+                walk(a.get(key, MISSING), b.get(key, MISSING), f"{path}.{key}" if path else key)
+        elif not _same(a, b):
+            out.append((path or "(the whole config)", a, b))
+
+    walk(recorded, expected, "")
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def _shown(value: Any) -> str:
+    if value is MISSING:
+        return MISSING
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _digest(config: Any) -> str | None:
+    try:
+        return config_digest(config)
+    except (TypeError, ValueError, AttributeError):  # not a JSON mapping (hand-edited file)
+        return None
+
+
+def config_matches(recorded: Any, expected: Mapping[str, Any]) -> bool:
+    """Whether a run.json's config has the :func:`~iam_repro.experiments.config_digest` of the
+    expected resolved config (analysis-only keys aside)."""
+    digest = _digest(recorded)
+    return digest is not None and digest == _digest(expected)
+
+
+def check_run_config(
+    path: str | os.PathLike[str],
+    recorded: Mapping[str, Any],
+    expected: Mapping[str, Any],
+    *,
+    also_stale: list[str] | tuple[str, ...] = (),
+) -> None:
+    """Raise StaleRunError unless run.json's config matches the run's current resolved config.
+
+    Args:
+        path: The run.json (named in the message; its folder is the one to retrain).
+        recorded: ``run.json["config"]``.
+        expected: The resolved config the pipeline now gives this run (``Run.resolved``).
+        also_stale: Other stale run folders, mentioned in the message (the fix then retrains
+            them all).
+
+    Raises:
+        StaleRunError: The digests differ; the message lists the differing keys with both
+            values and says how to retrain.
+    """
+    path = Path(path)
+    if config_matches(recorded, expected):
+        return
+    recorded_digest, expected_digest = _digest(recorded), _digest(expected)
+    differences = config_differences(recorded, expected)
+    listed = "; ".join(
+        f"{key} (run.json: {_shown(old)}, now: {_shown(new)})"
+        for key, old, new in differences[:_SHOWN_DIFFERENCES]
+    )
+    if len(differences) > _SHOWN_DIFFERENCES:
+        listed += f"; and {len(differences) - _SHOWN_DIFFERENCES} more"
+    if not differences:
+        listed = "none by value, the digests differ (a number written as 1 vs 1.0?)"
+    run_dir = path.parent
+    preset = expected.get("preset") if isinstance(expected, Mapping) else None
+    command = "snakemake --cores all" + (
+        f" --config preset={preset}" if isinstance(preset, str) else ""
+    )
+    others = ""
+    if also_stale:
+        shown = ", ".join(str(d) for d in also_stale[:3])
+        more = f" and {len(also_stale) - 3} more" if len(also_stale) > 3 else ""
+        others = f" ({len(also_stale)} other run(s) are stale too: {shown}{more})"
+    problem = (
+        f"this run was trained with a different configuration than the pipeline now resolves "
+        f"for it (config digest {recorded_digest or 'unreadable'} in run.json, "
+        f"{expected_digest} expected), e.g. copied from elsewhere or kept by "
+        f"`--rerun-triggers mtime` after a config change{others}; differing keys: {listed}"
+    )
+    if also_stale:
+        fix = (
+            f"retrain the stale runs: rerun your snakemake command with --forcerun train "
+            f"(e.g. `{command} --forcerun train`; it retrains every run), or delete the stale "
+            f"run folders and rerun snakemake (only they retrain)"
+        )
+    else:
+        fix = (
+            f"retrain that run: rerun your snakemake command with --forcerun and its "
+            f"monitor.csv (e.g. `{command} --forcerun {run_dir / 'monitor.csv'}`), or delete "
+            f"the folder {run_dir} and rerun snakemake; if the old config was the intended "
+            f"one, restore it in the experiment file instead"
+        )
+    raise StaleRunError(path, problem, fix, [key for key, _, _ in differences])
