@@ -14,15 +14,21 @@ from iam_repro.experiments import ConfigError
 from iam_repro.io.monitor import MonitorFormatError
 from iam_repro.io.run_info import RunInfoError
 
-__all__ = ["USER_ERRORS", "user_errors"]
+__all__ = ["USER_ERRORS", "DeviceUnavailableError", "user_errors"]
+
+
+class DeviceUnavailableError(RuntimeError):
+    """The config asks for a GPU and this job sees none (raised by ppo.device)."""
+
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     ConfigError,
     MonitorFormatError,
     RunInfoError,
     MissingDependencyError,
+    DeviceUnavailableError,
 )
-"""Config problems, corrupt or stale run files, a missing simulator or ROM."""
+"""Config problems, corrupt or stale run files, a missing simulator, ROM or GPU."""
 
 
 @contextlib.contextmanager

@@ -7,19 +7,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
 
 
+from iam_repro.errors import user_errors
+from iam_repro.ppo.trainer import TrainingInterrupted
 from iam_repro.run import run_training
 from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 # Read from the config, not params: they do not change results, so must not trigger reruns.
 training = sm.config["training"]
-with line_logger(sm.log[0]) as emit:
-    run_training(
-        sm.params.resolved,
-        Path(sm.output.monitor).parent,
-        emit=emit,
-        torch_threads=sm.threads,
-        progress_interval_s=training["progress_interval_s"],
-        checkpoint_interval_s=training["checkpoint_interval_s"],
-        stop_on_signals=True,
-    )
+step = f"training run {sm.params.resolved['run_id']}"
+try:
+    with user_errors(step), line_logger(sm.log[0]) as emit:
+        run_training(
+            sm.params.resolved,
+            Path(sm.output.monitor).parent,
+            emit=emit,
+            torch_threads=sm.threads,
+            progress_interval_s=training["progress_interval_s"],
+            checkpoint_interval_s=training["checkpoint_interval_s"],
+            stop_on_signals=True,
+        )
+except TrainingInterrupted as stop:  # SIGTERM/SIGINT: not a bug, the checkpoint is saved
+    sys.exit(f"iam-repro: {stop}; rerun snakemake to resume from the checkpoint")

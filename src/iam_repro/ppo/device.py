@@ -6,11 +6,9 @@ import os
 
 import torch
 
+from iam_repro.errors import DeviceUnavailableError
+
 __all__ = ["DeviceUnavailableError", "resolve_device"]
-
-
-class DeviceUnavailableError(RuntimeError):
-    """The config asks for a GPU and this job sees none."""
 
 
 def resolve_device(requested: str, *, experiment: str = "<experiment>") -> torch.device:
