@@ -39,7 +39,8 @@ def test_cuda_without_a_gpu_names_the_file_the_reason_and_the_fix(
     with pytest.raises(DeviceUnavailableError) as info:
         resolve_device("cuda", experiment="atari")
     message = str(info.value)
-    assert message.startswith("config/experiments/atari.yaml: `device: cuda` asks for a GPU")
+    assert message.startswith("experiment 'atari': `device: cuda` asks for a GPU")
+    assert "atari.yaml" in message
     assert expected in message
     assert "`device: auto`" in message and "`device: cpu`" in message
 
@@ -55,6 +56,6 @@ def test_a_run_asking_for_a_missing_gpu_stops_before_writing_anything(monkeypatc
         load_experiment(REPO / "config/experiments/warehouse.yaml").runs("smoke")[0].resolved
     )
     resolved["device"] = "cuda"
-    with pytest.raises(DeviceUnavailableError, match="warehouse.yaml"):
+    with pytest.raises(DeviceUnavailableError, match="experiment 'warehouse'"):
         run_training(resolved, tmp_path / "run", emit=lambda line: None)
     assert list((tmp_path / "run").iterdir()) == []

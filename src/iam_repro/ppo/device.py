@@ -32,8 +32,8 @@ def resolve_device(requested: str, *, experiment: str = "<experiment>") -> torch
         visible = os.environ.get("CUDA_VISIBLE_DEVICES")
         why = f"torch finds no CUDA device (CUDA_VISIBLE_DEVICES={visible!r})"
     raise DeviceUnavailableError(
-        f"config/experiments/{experiment}.yaml: `device: cuda` asks for a GPU, but {why}. "
-        f"To fix: run it where a GPU is visible (the Slurm profile asks the cluster for one), "
-        f"or set `device: auto` (the GPU when there is one) or `device: cpu` in that file or "
-        f"in its preset."
+        f"experiment '{experiment}': `device: cuda` asks for a GPU, but {why}. To fix: run it "
+        f"where a GPU is visible (the Slurm profile asks the cluster for one), or set "
+        f"`device: auto` (the GPU when there is one) or `device: cpu` in {experiment}.yaml "
+        f"(in the experiments folder, config/experiments/ by default) or in its preset."
     )
