@@ -10,6 +10,11 @@ rule aggregate:
         f"{LOGS}/aggregate/{{experiment}}.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        # every episode of every run of the experiment in memory (paper: ~8e6 rows)
+        mem_mb=4000,
+        runtime=60,
     params:
         run_dirs=experiment_run_dirs,
         summary_window=experiment_setting("summary_window"),
@@ -17,6 +22,12 @@ rule aggregate:
         budget=experiment_setting("budget"),
         env=experiment_setting("env"),
         aggregation=config["aggregation"],
+        # Each run folder's current resolved config: a run.json that differs is stale.
+        expected_configs=lambda wildcards: {
+            run_dir(r): r.resolved
+            for r in RUNS
+            if r.experiment == wildcards.experiment
+        },
     script:
         "../scripts/aggregate.py"
 
@@ -30,6 +41,10 @@ rule provenance:
         f"{LOGS}/provenance.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         preset=PIPELINE.preset,
         experiments=list(EXPERIMENTS),

@@ -9,12 +9,14 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F
 
 from iam_repro.analysis.tables import aggregate_experiment
 from iam_repro.deviations import deviations_table
+from iam_repro.errors import user_errors
 from iam_repro.io.atomic import write_csv_atomic
 from iam_repro.io.run_info import read_run_info
 from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-with line_logger(sm.log[0]) as emit:
+step = f"the aggregate step of experiment '{sm.wildcards.experiment}'"
+with user_errors(step), line_logger(sm.log[0]) as emit:
     out_dir = Path(sm.output[0]).parent
     run_dirs = [Path(d) for d in sm.params.run_dirs]
     aggregate_experiment(
@@ -25,6 +27,7 @@ with line_logger(sm.log[0]) as emit:
         env=sm.params.env["name"],
         out_dir=out_dir,
         aggregation=sm.params.aggregation,
+        expected_configs=sm.params.expected_configs,
     )
     configs = [read_run_info(d / "run.json")["config"] for d in run_dirs]
     write_csv_atomic(
