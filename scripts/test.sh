@@ -7,4 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
 .venv/bin/ruff check src tests workflow/scripts benchmarks
 .venv/bin/snakefmt --check Snakefile workflow/rules
+# Under CI (root, fresh Debian) the Slurm test must run, not skip: tests/workflow/test_slurm.py
+# starts a one-node cluster with scripts/slurm_local.sh and fails when it cannot.
+if [ "${CI:-}" = true ]; then export IAM_REPRO_REQUIRE_SLURM=${IAM_REPRO_REQUIRE_SLURM:-1}; fi
 .venv/bin/pytest "$@"

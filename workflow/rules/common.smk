@@ -59,6 +59,15 @@ def resolved_config(wildcards):
     return RESOLVED[run_id]
 
 
+def train_gpus(wildcards):
+    """GPUs a training job asks the scheduler for: 1 unless its run config says cpu.
+
+    `auto` asks for one too (the job then uses it if it sees one); on a cluster the slurm
+    executor turns the `gpu` resource into `sbatch --gpus=<n>`.
+    """
+    return 0 if resolved_config(wildcards).get("device", "cpu") == "cpu" else 1
+
+
 def experiment_run_dirs(wildcards):
     """Run folders of one experiment under the current preset."""
     return [run_dir(r) for r in RUNS if r.experiment == wildcards.experiment]

@@ -10,6 +10,10 @@ rule plot_fig5:
         f"{LOGS}/plot/{{experiment}}_fig5.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         env=experiment_setting("env"),
         budget=experiment_setting("budget"),

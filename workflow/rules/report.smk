@@ -13,6 +13,11 @@ rule report:
         f"{LOGS}/report.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        # Jupyter Book executes the pages' notebooks in a kernel
+        mem_mb=4000,
+        runtime=60,
     params:
         report_src=lambda wildcards: REPORT_SRC,
         results_dir=lambda wildcards, input: str(Path(input.provenance).parents[1]),

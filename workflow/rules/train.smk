@@ -15,6 +15,8 @@ rule train:
     resources:
         mem_mb=2000,
         runtime=lambda wc, attempt: 24 * 60,
+        # 1 when the run's config asks for a GPU (device: cuda or auto), else 0.
+        gpu=train_gpus,
     params:
         resolved=resolved_config,
     script:
