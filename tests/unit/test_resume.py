@@ -49,6 +49,22 @@ def reference(tmp_path_factory):
     return get
 
 
+def start_child(model: str, folder: Path, **options) -> subprocess.Popen:
+    """run_training(RESOLVED[model], folder, **options) in a child process; lines on stdout."""
+    code = (
+        "import json, sys; from iam_repro.run import run_training; "
+        "run_training(json.loads(sys.argv[1]), sys.argv[2], "
+        "emit=lambda s: print(s, flush=True), **json.loads(sys.argv[3]))"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, json.dumps(RESOLVED[model]), str(folder), json.dumps(options)],
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def stop_after(updates: int):
     """A stop_requested that says yes after the given number of updates."""
     calls = iter(range(1, 10**9))
@@ -95,20 +111,12 @@ def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tm
 
 def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(reference, tmp_path):
     """A real SIGKILL in a child process, three times at random moments after a checkpoint."""
-    code = (
-        "import json, sys; from iam_repro.run import run_training; "
-        "run_training(json.loads(sys.argv[1]), sys.argv[2], emit=lambda s: None, "
-        "checkpoint_interval_s=0)"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     chance = random.Random(2026)
     checkpoint = tmp_path / CHECKPOINT
     kills = 0
     for _ in range(3):
         before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else 0
-        child = subprocess.Popen(
-            [sys.executable, "-c", code, json.dumps(RESOLVED["IAM"]), str(tmp_path)], env=env
-        )
+        child = start_child("IAM", tmp_path, checkpoint_interval_s=0)
         deadline = time.monotonic() + 120
         while not (checkpoint.exists() and checkpoint.stat().st_mtime_ns > before):
             assert child.poll() is None, "the child ended before writing a checkpoint"
@@ -116,7 +124,8 @@ def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(reference, t
             time.sleep(0.01)
         time.sleep(chance.uniform(0.0, 0.4))  # anywhere: mid-rollout, mid-update, mid-save
         child.send_signal(signal.SIGKILL)
-        assert child.wait() == -signal.SIGKILL
+        child.communicate()
+        assert child.returncode == -signal.SIGKILL
         kills += 1
         # Nothing a reader could take for a finished run.
         assert not (tmp_path / "monitor.csv").exists() and not (tmp_path / "run.json").exists()
@@ -131,18 +140,12 @@ def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(reference, t
 
 
 def test_sigterm_saves_a_checkpoint_and_the_run_resumes(reference, tmp_path):
-    code = (
-        "import json, sys; from iam_repro.run import run_training; "
-        "run_training(json.loads(sys.argv[1]), sys.argv[2], emit=lambda s: print(s, flush=True), "
-        "progress_interval_s=1e-3, checkpoint_interval_s=1e9, stop_on_signals=True)"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    child = subprocess.Popen(
-        [sys.executable, "-c", code, json.dumps(RESOLVED["FNN1"]), str(tmp_path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    child = start_child(
+        "FNN1",
+        tmp_path,
+        progress_interval_s=1e-3,
+        checkpoint_interval_s=1e9,
+        stop_on_signals=True,
     )
     for line in child.stdout:  # a progress line after every update
         if " step 512/" in line:

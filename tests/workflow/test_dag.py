@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,28 +12,9 @@ import pytest
 
 from iam_repro.io.monitor import read_monitor
 from tests.monitor_compare import without_wall_time
+from tests.workflow.dag import REPO, SNAKEMAKE, snakemake
 
-REPO = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 pytestmark = pytest.mark.workflow
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    command = [
-        str(SNAKEMAKE),
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if check and done.returncode != 0:
-        pytest.fail(
-            f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n"
-            f"{done.stderr[-6000:]}"
-        )
-    return done
 
 
 @pytest.fixture(scope="module")

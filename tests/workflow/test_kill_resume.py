@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.monitor_compare import without_wall_time
-from tests.workflow.test_dag import REPO, SNAKEMAKE, snakemake
+from tests.workflow.dag import REPO, snakemake, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
@@ -46,9 +46,8 @@ def prepare(workdir: Path) -> list[str]:
 
 
 def start(workdir: Path, args: list[str]) -> subprocess.Popen:
-    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory"]
     return subprocess.Popen(
-        [*command, str(workdir), *args],
+        snakemake_command(workdir, *args),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,16 +17,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from iam_repro.experiments import load_config, load_experiments, runs_table
+from tests.workflow.dag import REPO, SNAKEMAKE
 
-REPO = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 SLURM_LOCAL = REPO / "scripts" / "slurm_local.sh"
 REQUIRE_SLURM = os.environ.get("IAM_REPRO_REQUIRE_SLURM") == "1"
 # The smoke DAG takes about 2 minutes on 2 cores; snakemake with the slurm executor ignores

@@ -240,6 +240,7 @@ def train(
     )
     tracker = EpisodeTracker(cfg.num_workers)
     random_states = {"shuffle": rng.bit_generator, "sampler": sampler.bit_generator}
+    resumable = Resumable(policy, optimizer, envs, stack, tracker, random_states)
 
     if resume is None:
         obs, _ = envs.reset(seed=spec.seed)
@@ -250,7 +251,7 @@ def train(
         )
         monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
     else:
-        loop = _restore(resume, policy, optimizer, envs, stack, tracker, random_states, device)
+        loop = resumable.restore(resume, device)
         truncate_monitor(monitor_path, resume["monitor_offset"])
         monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
         loop.resumed_at.append(loop.step)
@@ -263,7 +264,7 @@ def train(
         assert checkpoint_path is not None
         monitor.flush(fsync=True)  # the log on disk must hold what the checkpoint points at
         elapsed_s = loop.elapsed_s + time.monotonic() - segment_start
-        payload = _capture(loop, elapsed_s, policy, optimizer, envs, stack, tracker, random_states)
+        payload = resumable.capture(loop, elapsed_s)
         save_checkpoint(
             checkpoint_path,
             {"config_digest": config_digest(resolved), "monitor_offset": monitor.tell(), **payload},
@@ -372,83 +373,76 @@ def train(
     }
 
 
-def _capture(
-    loop: LoopState,
-    elapsed_s: float,
-    policy: torch.nn.Module,
-    optimizer: FlatAdam,
-    envs: Any,
-    stack: FrameStack,
-    tracker: EpisodeTracker,
-    random_states: dict[str, np.random.BitGenerator],
-) -> dict[str, Any]:
-    """The checkpoint payload (tensors and plain values only) at an update boundary."""
-    return {
-        "loop": {
-            "obs": loop.obs.cpu(),
-            "episode_start": loop.episode_start.cpu(),
-            "recurrent": [s.cpu() for s in loop.recurrent],
-            "step": loop.step,
-            "update": loop.update,
-            "elapsed_s": elapsed_s,
-            "rollout_s": loop.rollout_s,
-            "update_s": loop.update_s,
-            "resumed_at": list(loop.resumed_at),
-            "last_losses": dict(loop.last_losses),
-        },
-        "policy": {k: v.cpu() for k, v in policy.state_dict().items()},
-        "optimizer": optimizer.state_dict(),
-        "random": {
-            "torch": torch.get_rng_state(),
-            **{name: bits.state for name, bits in random_states.items()},
-        },
-        "env": numpy_to_torch(envs.get_state()),
-        "frame_stack": torch.from_numpy(stack.get_state()),
-        "episodes": {
-            "returns": torch.from_numpy(tracker.returns.copy()),
-            "lengths": torch.from_numpy(tracker.lengths.copy()),
-            "recent": list(tracker.recent),
-            "count": tracker.episodes,
-        },
-    }
+@dataclass
+class Resumable:
+    """The pieces of a run, besides the loop state, that a checkpoint saves and restores."""
 
+    policy: torch.nn.Module
+    optimizer: FlatAdam
+    envs: Any
+    stack: FrameStack
+    tracker: EpisodeTracker
+    random_states: dict[str, np.random.BitGenerator]
 
-def _restore(
-    payload: dict[str, Any],
-    policy: torch.nn.Module,
-    optimizer: FlatAdam,
-    envs: Any,
-    stack: FrameStack,
-    tracker: EpisodeTracker,
-    random_states: dict[str, np.random.BitGenerator],
-    device: torch.device,
-) -> LoopState:
-    """Put every piece of a checkpoint back; returns the loop state to continue from."""
-    policy.load_state_dict(payload["policy"])  # copies into the optimiser's flat buffer
-    optimizer.load_state_dict(payload["optimizer"])
-    torch.set_rng_state(payload["random"]["torch"])
-    for name, bits in random_states.items():
-        bits.state = payload["random"][name]
-    envs.set_state(torch_to_numpy(payload["env"]))
-    stack.set_state(payload["frame_stack"].numpy())
-    episodes = payload["episodes"]
-    tracker.returns[:] = episodes["returns"].numpy()
-    tracker.lengths[:] = episodes["lengths"].numpy()
-    tracker.recent.extend(episodes["recent"])
-    tracker.episodes = int(episodes["count"])
-    saved = payload["loop"]
-    return LoopState(
-        obs=saved["obs"].to(device),
-        episode_start=saved["episode_start"].to(device),
-        recurrent=tuple(s.to(device) for s in saved["recurrent"]),
-        step=int(saved["step"]),
-        update=int(saved["update"]),
-        elapsed_s=float(saved["elapsed_s"]),
-        rollout_s=float(saved["rollout_s"]),
-        update_s=float(saved["update_s"]),
-        resumed_at=[int(s) for s in saved["resumed_at"]],
-        last_losses=dict(saved["last_losses"]),
-    )
+    def capture(self, loop: LoopState, elapsed_s: float) -> dict[str, Any]:
+        """The checkpoint payload (tensors and plain values only) at an update boundary."""
+        tracker = self.tracker
+        return {
+            "loop": {
+                "obs": loop.obs.cpu(),
+                "episode_start": loop.episode_start.cpu(),
+                "recurrent": [s.cpu() for s in loop.recurrent],
+                "step": loop.step,
+                "update": loop.update,
+                "elapsed_s": elapsed_s,
+                "rollout_s": loop.rollout_s,
+                "update_s": loop.update_s,
+                "resumed_at": list(loop.resumed_at),
+                "last_losses": dict(loop.last_losses),
+            },
+            "policy": {k: v.cpu() for k, v in self.policy.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "random": {
+                "torch": torch.get_rng_state(),
+                **{name: bits.state for name, bits in self.random_states.items()},
+            },
+            "env": numpy_to_torch(self.envs.get_state()),
+            "frame_stack": torch.from_numpy(self.stack.get_state()),
+            "episodes": {
+                "returns": torch.from_numpy(tracker.returns.copy()),
+                "lengths": torch.from_numpy(tracker.lengths.copy()),
+                "recent": list(tracker.recent),
+                "count": tracker.episodes,
+            },
+        }
+
+    def restore(self, payload: dict[str, Any], device: torch.device) -> LoopState:
+        """Put every piece of a checkpoint back; returns the loop state to continue from."""
+        self.policy.load_state_dict(payload["policy"])  # copies into the optimiser's buffer
+        self.optimizer.load_state_dict(payload["optimizer"])
+        torch.set_rng_state(payload["random"]["torch"])
+        for name, bits in self.random_states.items():
+            bits.state = payload["random"][name]
+        self.envs.set_state(torch_to_numpy(payload["env"]))
+        self.stack.set_state(payload["frame_stack"].numpy())
+        episodes, tracker = payload["episodes"], self.tracker
+        tracker.returns[:] = episodes["returns"].numpy()
+        tracker.lengths[:] = episodes["lengths"].numpy()
+        tracker.recent.extend(episodes["recent"])
+        tracker.episodes = int(episodes["count"])
+        saved = payload["loop"]
+        return LoopState(
+            obs=saved["obs"].to(device),
+            episode_start=saved["episode_start"].to(device),
+            recurrent=tuple(s.to(device) for s in saved["recurrent"]),
+            step=int(saved["step"]),
+            update=int(saved["update"]),
+            elapsed_s=float(saved["elapsed_s"]),
+            rollout_s=float(saved["rollout_s"]),
+            update_s=float(saved["update_s"]),
+            resumed_at=[int(s) for s in saved["resumed_at"]],
+            last_losses=dict(saved["last_losses"]),
+        )
 
 
 def _reset_where(state: State, episode_start: torch.Tensor) -> State:
