@@ -668,6 +668,8 @@ COMPUTE_RUN_COLUMNS = {
     "transitions": "transitions",
     "steps_per_worker": "steps per worker",
     "transitions_per_s": "transitions / s",
+    "device": "device",
+    "resumes": "resumed",
 }
 
 #: Headers of the per-model compute table.

@@ -44,6 +44,8 @@ def make_run(
         "steps_per_worker": last,
         "transitions_per_s": last,
         "torch_threads": 1,
+        "device": "cpu",
+        "resumed_at_steps": [],
     }
     write_run_info(folder / "run.json", config=config, metrics=metrics or default_metrics)
     return folder
@@ -176,7 +178,7 @@ def test_summary_and_paper_value(experiment: tuple[Path, dict[str, pd.DataFrame]
 def test_compute_and_claims(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
     out = experiment[0]
     compute = read(out, "compute.csv").set_index(["model", "seed"])
-    assert compute.loc[("IAM", 0)].tolist() == [2.0, 80, 40, 40.0]
+    assert compute.loc[("IAM", 0)].tolist() == [2.0, 80, 40, 40.0, "cpu", 0]
     claims = read(out, "claims.csv").set_index("claim_id")
     assert claims.loc["1a", "reproduced_value"] == 6.0  # 7 (IAM) - 1 (LSTM, one scored seed)
     assert claims.loc["1a", "verdict"] == "partly"  # LSTM has one scored seed: no CI

@@ -243,6 +243,8 @@ def make_run(folder: Path, config: dict[str, Any], *, episodes: bool = True) -> 
         "transitions": steps * 8,
         "steps_per_worker": steps,
         "transitions_per_s": steps * 8.0,
+        "device": "cpu",
+        "resumed_at_steps": [],
     }
     write_run_info(folder / "run.json", config=config, metrics=metrics)
     return folder

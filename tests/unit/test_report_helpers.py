@@ -325,6 +325,8 @@ def test_compute_per_model_means_and_ratio_to_iam() -> None:
             "transitions": [1000] * 4,
             "steps_per_worker": [125] * 4,
             "transitions_per_s": [5.0, 10.0, 3.0, 30.0],
+            "device": ["cpu"] * 4,
+            "resumes": [0, 0, 1, 0],
         }
     )
     per_model = h.compute_per_model(compute).set_index("model")

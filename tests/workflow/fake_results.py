@@ -257,7 +257,10 @@ def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: boo
             per_s = round(9000.0 * speed * (1 + 0.02 * seed_), 1)
             transitions = spec["steps"] * 8
             compute_rows.append(
-                (model, seed_, round(transitions / per_s, 1), transitions, spec["steps"], per_s)
+                (
+                    *(model, seed_, round(transitions / per_s, 1), transitions, spec["steps"]),
+                    *(per_s, "cpu", seed_ % 2),  # every other seed resumed once after a kill
+                )
             )
     pd.DataFrame(
         compute_rows,

@@ -12,7 +12,7 @@ curves_summary.csv          model, step, mean, std, ci_low, ci_high, n_seeds  (m
 final_scores.csv            model, seed, final_return, auc, steps_to_threshold  (run)
 summary.csv                 model, n_seeds, mean, std, ci_low, ci_high, paper_value  (model)
 compute.csv                 model, seed, wall_time_s, transitions, steps_per_worker,
-                            transitions_per_s  (run)
+                            transitions_per_s, device, resumes  (run)
 claims.csv                  claim_id, claim, paper_value, reproduced_value, ci_low, ci_high,
                             tolerance, verdict, evidence  (claim)
 =========================== ==================================================================
@@ -72,6 +72,8 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "transitions",
         "steps_per_worker",
         "transitions_per_s",
+        "device",
+        "resumes",
     ),
     "claims.csv": CLAIMS_COLUMNS,
 }
@@ -79,6 +81,8 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 _REFERENCE_COLUMNS = ("env", "model", "step", "mean_return", "kind", "read_accuracy")
 _COMPUTE_METRICS = ("wall_time_s", "transitions", "steps_per_worker", "transitions_per_s")
+# Besides the numbers: where it trained, and at which steps it resumed after a kill or stop.
+_RUN_FACTS = ("device", "resumed_at_steps")
 
 
 def model_sort_key(model: str) -> tuple[int, str]:
@@ -115,9 +119,9 @@ def _num_workers(info: dict, path: Path) -> int:
     return value
 
 
-def _compute_metrics(info: dict, path: Path) -> dict[str, float]:
+def _compute_metrics(info: dict, path: Path) -> dict[str, Any]:
     metrics = info["metrics"]
-    missing = [key for key in _COMPUTE_METRICS if key not in metrics]
+    missing = [key for key in _COMPUTE_METRICS + _RUN_FACTS if key not in metrics]
     if missing:
         raise RunInfoError(
             path,
@@ -125,7 +129,12 @@ def _compute_metrics(info: dict, path: Path) -> dict[str, float]:
             "the run did not finish, or was written by older code: rerun snakemake to retrain it",
         )
     # run.json stores NaN as null (strict JSON); bring it back as NaN for the table.
-    return {key: float("nan") if metrics[key] is None else metrics[key] for key in _COMPUTE_METRICS}
+    numbers = {k: float("nan") if metrics[k] is None else metrics[k] for k in _COMPUTE_METRICS}
+    return {
+        **numbers,
+        "device": metrics["device"],
+        "resumes": len(metrics["resumed_at_steps"]),
+    }
 
 
 def _frame(rows: list[dict] | list[pd.DataFrame], name: str) -> pd.DataFrame:
