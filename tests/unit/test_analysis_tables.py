@@ -196,17 +196,22 @@ def test_no_runs_writes_empty_tables_and_pending_claims(tmp_path: Path) -> None:
     assert len(tables["claims.csv"]) == 11
 
 
+def aggregate_small(tmp_path: Path, *runs: tuple) -> None:
+    """aggregate_experiment on a few of the small runs into tmp_path/out (no threshold)."""
+    aggregate_experiment(
+        list(runs),
+        summary_window=10,
+        max_step=40,
+        threshold=None,
+        env="warehouse",
+        out_dir=tmp_path / "out",
+    )
+
+
 def test_missing_num_workers_is_a_clear_error(tmp_path: Path) -> None:
     run = make_run(tmp_path / "run", RUNS[("IAM", 1)], num_workers=None)
     with pytest.raises(RunInfoError, match=r"ppo\.num_workers") as info:
-        aggregate_experiment(
-            [("IAM", 1, run)],
-            summary_window=10,
-            max_step=40,
-            threshold=None,
-            env="warehouse",
-            out_dir=tmp_path / "out",
-        )
+        aggregate_small(tmp_path, ("IAM", 1, run))
     assert str(run / "run.json") in str(info.value)
     assert not (tmp_path / "out").exists()  # nothing half-written
 
@@ -214,38 +219,17 @@ def test_missing_num_workers_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_metrics_are_a_clear_error(tmp_path: Path) -> None:
     run = make_run(tmp_path / "run", RUNS[("IAM", 1)], metrics={"wall_time_s": 1.0})
     with pytest.raises(RunInfoError, match="transitions_per_s"):
-        aggregate_experiment(
-            [("IAM", 1, run)],
-            summary_window=10,
-            max_step=40,
-            threshold=None,
-            env="warehouse",
-            out_dir=tmp_path / "out",
-        )
+        aggregate_small(tmp_path, ("IAM", 1, run))
 
 
 def test_corrupt_monitor_and_duplicate_runs(tmp_path: Path) -> None:
     run = make_run(tmp_path / "run", RUNS[("IAM", 1)])
     with pytest.raises(ValueError, match="listed twice"):
-        aggregate_experiment(
-            [("IAM", 1, run), ("IAM", 1, run)],
-            summary_window=10,
-            max_step=40,
-            threshold=None,
-            env="warehouse",
-            out_dir=tmp_path / "out",
-        )
+        aggregate_small(tmp_path, ("IAM", 1, run), ("IAM", 1, run))
     with open(run / "monitor.csv", "a") as handle:
         handle.write("oops\n")
     with pytest.raises(MonitorFormatError, match="line 7"):
-        aggregate_experiment(
-            [("IAM", 1, run)],
-            summary_window=10,
-            max_step=40,
-            threshold=None,
-            env="warehouse",
-            out_dir=tmp_path / "out",
-        )
+        aggregate_small(tmp_path, ("IAM", 1, run))
 
 
 def test_reference_fig5_is_packaged() -> None:

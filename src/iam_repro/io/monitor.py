@@ -333,9 +333,14 @@ def _parse_header_line(line: str, path: Path) -> dict[str, Any]:
     return header
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, *, first_line_only: bool = False) -> bytes:
+    """The file's bytes (or just its first line), with a missing or unreadable file as the
+    MonitorFormatError a reader expects."""
     try:
-        return path.read_bytes()
+        if not first_line_only:
+            return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.readline()
     except FileNotFoundError:
         raise MonitorFormatError(
             path, None, "the episode log does not exist", "rerun snakemake to train that run"
@@ -362,15 +367,7 @@ def read_monitor_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         MonitorFormatError: If the file is missing, empty, or line 1 is not a valid header.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            first = handle.readline()
-    except FileNotFoundError:
-        raise MonitorFormatError(
-            path, None, "the episode log does not exist", "rerun snakemake to train that run"
-        ) from None
-    except OSError as err:
-        raise MonitorFormatError(path, None, f"cannot read the file ({err.strerror})") from None
+    first = _read_bytes(path, first_line_only=True)
     if not first:
         raise MonitorFormatError(path, 1, "the file is empty (no header line)")
     if not first.endswith(b"\n"):
