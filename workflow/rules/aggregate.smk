@@ -16,18 +16,13 @@ rule aggregate:
         mem_mb=4000,
         runtime=60,
     params:
-        run_dirs=experiment_run_dirs,
         summary_window=experiment_setting("summary_window"),
         threshold=experiment_setting("threshold"),
         budget=experiment_setting("budget"),
         env=experiment_setting("env"),
         aggregation=config["aggregation"],
         # Each run folder's current resolved config: a run.json that differs is stale.
-        expected_configs=lambda wildcards: {
-            run_dir(r): r.resolved
-            for r in RUNS
-            if r.experiment == wildcards.experiment
-        },
+        run_configs=experiment_run_configs,
     script:
         "../scripts/aggregate.py"
 

@@ -68,9 +68,14 @@ def train_gpus(wildcards):
     return 0 if resolved_config(wildcards).get("device", "cpu") == "cpu" else 1
 
 
+def experiment_run_configs(wildcards):
+    """Run folder -> resolved config, for each run of one experiment under the current preset."""
+    return {run_dir(r): r.resolved for r in RUNS if r.experiment == wildcards.experiment}
+
+
 def experiment_run_dirs(wildcards):
     """Run folders of one experiment under the current preset."""
-    return [run_dir(r) for r in RUNS if r.experiment == wildcards.experiment]
+    return list(experiment_run_configs(wildcards))
 
 
 def experiment_run_files(wildcards):
