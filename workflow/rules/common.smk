@@ -70,7 +70,9 @@ def train_gpus(wildcards):
 
 def experiment_run_configs(wildcards):
     """Run folder -> resolved config, for each run of one experiment under the current preset."""
-    return {run_dir(r): r.resolved for r in RUNS if r.experiment == wildcards.experiment}
+    return {
+        run_dir(r): r.resolved for r in RUNS if r.experiment == wildcards.experiment
+    }
 
 
 def experiment_run_dirs(wildcards):
