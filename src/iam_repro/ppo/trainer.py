@@ -222,155 +222,170 @@ def train(
     sampler = np.random.default_rng([spec.seed, 1])  # action sampling, own stream
 
     envs = make_vec_env(spec.env_name, cfg.num_workers, seed=spec.seed, **spec.env_options)
-    env_obs_dim = int(np.prod(envs.single_observation_space.shape))
-    stack = FrameStack(cfg.num_workers, env_obs_dim, spec.frames)
-    policy = build_policy(spec.model, env_obs_dim * spec.frames, int(envs.single_action_space.n))
-    policy.to(device)
-    optimizer = FlatAdam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
-    seq_len = cfg.seq_len if policy.is_recurrent else 1
-    time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
-
-    num_updates = spec.steps_per_worker // cfg.memory_size
-    rollout = Rollout.allocate(
-        cfg.memory_size,
-        cfg.num_workers,
-        stack.stacked_dim,
-        policy.initial_state(cfg.num_workers),
-        device=device,
-    )
-    tracker = EpisodeTracker(cfg.num_workers)
-    random_states = {"shuffle": rng.bit_generator, "sampler": sampler.bit_generator}
-    resumable = Resumable(policy, optimizer, envs, stack, tracker, random_states)
-
-    if resume is None:
-        obs, _ = envs.reset(seed=spec.seed)
-        loop = LoopState(
-            obs=torch.from_numpy(stack.reset(obs)).to(device),
-            episode_start=torch.ones(cfg.num_workers, dtype=torch.bool, device=device),
-            recurrent=policy.initial_state(cfg.num_workers),
+    # Worker subprocesses (traffic) must go on every exit path, exceptions and Ctrl-C included.
+    try:
+        env_obs_dim = int(np.prod(envs.single_observation_space.shape))
+        stack = FrameStack(cfg.num_workers, env_obs_dim, spec.frames)
+        policy = build_policy(
+            spec.model, env_obs_dim * spec.frames, int(envs.single_action_space.n)
         )
-        monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
-    else:
-        loop = resumable.restore(resume, device)
-        truncate_monitor(monitor_path, resume["monitor_offset"])
-        monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
-        loop.resumed_at.append(loop.step)
-        emit(
-            f"[{spec.run_id}] resumed from checkpoint at step {loop.step:,} "
-            f"(update {loop.update}/{num_updates})"
+        policy.to(device)
+        optimizer = FlatAdam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
+        seq_len = cfg.seq_len if policy.is_recurrent else 1
+        time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
+
+        num_updates = spec.steps_per_worker // cfg.memory_size
+        rollout = Rollout.allocate(
+            cfg.memory_size,
+            cfg.num_workers,
+            stack.stacked_dim,
+            policy.initial_state(cfg.num_workers),
+            device=device,
         )
+        tracker = EpisodeTracker(cfg.num_workers)
+        random_states = {"shuffle": rng.bit_generator, "sampler": sampler.bit_generator}
+        resumable = Resumable(policy, optimizer, envs, stack, tracker, random_states)
 
-    def save() -> None:
-        assert checkpoint_path is not None
-        monitor.flush(fsync=True)  # the log on disk must hold what the checkpoint points at
-        elapsed_s = loop.elapsed_s + time.monotonic() - segment_start
-        payload = resumable.capture(loop, elapsed_s)
-        save_checkpoint(
-            checkpoint_path,
-            {"config_digest": config_digest(resolved), "monitor_offset": monitor.tell(), **payload},
+        if resume is None:
+            obs, _ = envs.reset(seed=spec.seed)
+            loop = LoopState(
+                obs=torch.from_numpy(stack.reset(obs)).to(device),
+                episode_start=torch.ones(cfg.num_workers, dtype=torch.bool, device=device),
+                recurrent=policy.initial_state(cfg.num_workers),
+            )
+            monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
+        else:
+            loop = resumable.restore(resume, device)
+            truncate_monitor(monitor_path, resume["monitor_offset"])
+            monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
+            loop.resumed_at.append(loop.step)
+            emit(
+                f"[{spec.run_id}] resumed from checkpoint at step {loop.step:,} "
+                f"(update {loop.update}/{num_updates})"
+            )
+
+        def save() -> None:
+            assert checkpoint_path is not None
+            monitor.flush(fsync=True)  # the log on disk must hold what the checkpoint points at
+            elapsed_s = loop.elapsed_s + time.monotonic() - segment_start
+            payload = resumable.capture(loop, elapsed_s)
+            save_checkpoint(
+                checkpoint_path,
+                {
+                    "config_digest": config_digest(resolved),
+                    "monitor_offset": monitor.tell(),
+                    **payload,
+                },
+            )
+
+        progress = ProgressLog(
+            emit,
+            spec.run_id,
+            spec.steps_per_worker,
+            cfg.num_workers,
+            progress_interval_s,
+            loop.step,
         )
+        segment_start = last_checkpoint = time.monotonic()
+        obs_t, episode_start, state, step = loop.obs, loop.episode_start, loop.recurrent, loop.step
 
-    progress = ProgressLog(
-        emit, spec.run_id, spec.steps_per_worker, cfg.num_workers, progress_interval_s, loop.step
-    )
-    segment_start = last_checkpoint = time.monotonic()
-    obs_t, episode_start, state, step = loop.obs, loop.episode_start, loop.recurrent, loop.step
+        with monitor:
+            while loop.update < num_updates:
+                progress_frac = step / spec.steps_per_worker
+                lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
+                epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
+                optimizer.lr = lr
 
-    with monitor:
-        while loop.update < num_updates:
-            progress_frac = step / spec.steps_per_worker
-            lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
-            epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
-            optimizer.lr = lr
+                # ---- collect memory_size steps from every worker ------------------------------
+                tick = time.monotonic()
+                with torch.inference_mode():
+                    for t in range(cfg.memory_size):
+                        state = _reset_where(state, episode_start)
+                        rollout.obs[t] = obs_t
+                        rollout.episode_start[t] = episode_start
+                        for slot, s in zip(rollout.states, state, strict=True):
+                            slot[t] = s
+                        # State was reset just above, so the model need not check episode starts.
+                        logits, value, state = policy(obs_t[None], state, None)
+                        actions, log_probs = sample_actions(logits[0].cpu(), sampler)
+                        obs, rewards, terminated, truncated, _ = envs.step(actions)
+                        dones = np.logical_or(terminated, truncated)
+                        step += 1
+                        tracker.record(rewards, dones, step, time.time() - monitor.t_start, monitor)
+                        rollout.actions[t] = torch.from_numpy(actions)
+                        rollout.log_probs[t] = torch.from_numpy(log_probs)
+                        rollout.values[t] = value[0]
+                        rollout.rewards[t] = torch.from_numpy(np.asarray(rewards, dtype=np.float32))
+                        episode_start = torch.from_numpy(dones).to(device)
+                        rollout.dones[t] = episode_start
+                        obs_t = torch.from_numpy(stack.step(obs, dones)).to(device)
+                    bootstrap_state = _reset_where(state, episode_start)
+                    _, last_value, _ = policy(obs_t[None], bootstrap_state, None)
+                loop.rollout_s += time.monotonic() - tick
 
-            # ---- collect memory_size steps from every worker ------------------------------
-            tick = time.monotonic()
-            with torch.inference_mode():
-                for t in range(cfg.memory_size):
-                    state = _reset_where(state, episode_start)
-                    rollout.obs[t] = obs_t
-                    rollout.episode_start[t] = episode_start
-                    for slot, s in zip(rollout.states, state, strict=True):
-                        slot[t] = s
-                    # State was reset just above, so the model need not check episode starts.
-                    logits, value, state = policy(obs_t[None], state, None)
-                    actions, log_probs = sample_actions(logits[0].cpu(), sampler)
-                    obs, rewards, terminated, truncated, _ = envs.step(actions)
-                    dones = np.logical_or(terminated, truncated)
-                    step += 1
-                    tracker.record(rewards, dones, step, time.time() - monitor.t_start, monitor)
-                    rollout.actions[t] = torch.from_numpy(actions)
-                    rollout.log_probs[t] = torch.from_numpy(log_probs)
-                    rollout.values[t] = value[0]
-                    rollout.rewards[t] = torch.from_numpy(np.asarray(rewards, dtype=np.float32))
-                    episode_start = torch.from_numpy(dones).to(device)
-                    rollout.dones[t] = episode_start
-                    obs_t = torch.from_numpy(stack.step(obs, dones)).to(device)
-                bootstrap_state = _reset_where(state, episode_start)
-                _, last_value, _ = policy(obs_t[None], bootstrap_state, None)
-            loop.rollout_s += time.monotonic() - tick
-
-            # ---- advantages, then num_epoch epochs of minibatches --------------------------
-            tick = time.monotonic()
-            advantages, returns = chunked_gae(
-                rollout.rewards.cpu().numpy(),
-                rollout.values.cpu().numpy(),
-                rollout.dones.cpu().numpy(),
-                last_value[0].cpu().numpy(),
-                gamma=cfg.gamma,
-                lam=cfg.lam,
-                time_horizon=time_horizon,
-            )
-            loop.last_losses = _update(
-                policy,
-                optimizer,
-                rollout,
-                torch.from_numpy(advantages).to(device),
-                torch.from_numpy(returns).to(device),
-                cfg,
-                seq_len,
-                epsilon,
-                rng,
-            )
-            loop.update_s += time.monotonic() - tick
-            loop.update += 1
-            loop.obs, loop.episode_start, loop.recurrent, loop.step = (
-                obs_t,
-                episode_start,
-                state,
-                step,
-            )
-            progress.maybe(step, tracker.recent)
-
-            stopping = stop_requested()
-            due = time.monotonic() - last_checkpoint >= checkpoint_interval_s
-            if checkpoint_path is not None and loop.update < num_updates and (stopping or due):
-                save()
-                last_checkpoint = time.monotonic()
-            if stopping and loop.update < num_updates:
-                where = "saved a checkpoint" if checkpoint_path is not None else "no checkpoint"
-                raise TrainingInterrupted(
-                    f"[{spec.run_id}] stopped on request at step {step:,} ({where})"
+                # ---- advantages, then num_epoch epochs of minibatches --------------------------
+                tick = time.monotonic()
+                advantages, returns = chunked_gae(
+                    rollout.rewards.cpu().numpy(),
+                    rollout.values.cpu().numpy(),
+                    rollout.dones.cpu().numpy(),
+                    last_value[0].cpu().numpy(),
+                    gamma=cfg.gamma,
+                    lam=cfg.lam,
+                    time_horizon=time_horizon,
                 )
-        progress.maybe(step, tracker.recent, force=True)
+                loop.last_losses = _update(
+                    policy,
+                    optimizer,
+                    rollout,
+                    torch.from_numpy(advantages).to(device),
+                    torch.from_numpy(returns).to(device),
+                    cfg,
+                    seq_len,
+                    epsilon,
+                    rng,
+                )
+                loop.update_s += time.monotonic() - tick
+                loop.update += 1
+                loop.obs, loop.episode_start, loop.recurrent, loop.step = (
+                    obs_t,
+                    episode_start,
+                    state,
+                    step,
+                )
+                progress.maybe(step, tracker.recent)
 
-    wall = loop.elapsed_s + time.monotonic() - segment_start
-    transitions = step * cfg.num_workers
-    return {
-        "wall_time_s": wall,
-        "steps_per_worker": step,
-        "transitions": transitions,
-        "transitions_per_s": transitions / wall if wall > 0 else float("nan"),
-        "rollout_s": loop.rollout_s,
-        "update_s": loop.update_s,
-        "updates": num_updates,
-        "episodes": tracker.episodes,
-        "torch_threads": torch_threads,
-        "parameters": sum(p.numel() for p in policy.parameters()),
-        "device": str(device),
-        "resumed_at_steps": loop.resumed_at,
-        "last_losses": loop.last_losses,
-    }
+                stopping = stop_requested()
+                due = time.monotonic() - last_checkpoint >= checkpoint_interval_s
+                if checkpoint_path is not None and loop.update < num_updates and (stopping or due):
+                    save()
+                    last_checkpoint = time.monotonic()
+                if stopping and loop.update < num_updates:
+                    where = "saved a checkpoint" if checkpoint_path is not None else "no checkpoint"
+                    raise TrainingInterrupted(
+                        f"[{spec.run_id}] stopped on request at step {step:,} ({where})"
+                    )
+            progress.maybe(step, tracker.recent, force=True)
+
+        wall = loop.elapsed_s + time.monotonic() - segment_start
+        transitions = step * cfg.num_workers
+        return {
+            "wall_time_s": wall,
+            "steps_per_worker": step,
+            "transitions": transitions,
+            "transitions_per_s": transitions / wall if wall > 0 else float("nan"),
+            "rollout_s": loop.rollout_s,
+            "update_s": loop.update_s,
+            "updates": num_updates,
+            "episodes": tracker.episodes,
+            "torch_threads": torch_threads,
+            "parameters": sum(p.numel() for p in policy.parameters()),
+            "device": str(device),
+            "resumed_at_steps": loop.resumed_at,
+            "last_losses": loop.last_losses,
+        }
+    finally:
+        envs.close()
 
 
 @dataclass
