@@ -1,6 +1,7 @@
 """The SUMO and Atari-ROM checks, against fake installations laid out like the real packages.
 
-Neither eclipse-sumo nor ale-py is installed here. The fakes copy the layouts the checks rely
+The machine's own installs (setup.sh installs eclipse-sumo and libsumo) are hidden: the `clean`
+fixture makes the checks see only a scratch site folder. The fakes copy the layouts the checks rely
 on: eclipse-sumo's wheel installs a Python package `sumo` whose folder is SUMO_HOME (programs in
 `sumo/bin/`, console scripts `sumo`/`netconvert` on PATH) and libsumo as a separate package;
 ale-py (>= 0.9) has `ale_py.roms.get_rom_path(rom_id)`, which reads `ALE_ROMS_DIR` (default: the
@@ -13,12 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import site as sitelib
 import sys
 import textwrap
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 import pytest
 
+from iam_repro.envs import requirements
 from iam_repro.envs.requirements import (
     ALE_PY_VERSION,
     SUMO_VERSION,
@@ -62,6 +66,14 @@ def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
+    # Packages are looked up on sys.path without the real site-packages (tests may still
+    # prepend folders, e.g. a system install's tools/).
+    hidden = set(sitelib.getsitepackages())
+    monkeypatch.setattr(
+        requirements,
+        "_find_spec",
+        lambda name: PathFinder.find_spec(name, [p for p in sys.path if p not in hidden]),
+    )
     return site
 
 
