@@ -1,4 +1,4 @@
-"""Environments: the batched warehouse (more to come), frame stacking and a vector-env factory.
+"""Environments (warehouse; traffic on SUMO), frame stacking and a vector-env factory.
 
 Importing this package registers ``iam_repro/Warehouse-v0`` with gymnasium (single environment;
 ``gymnasium.make_vec`` with ``vectorization_mode="vector_entry_point"`` gives the batched one).
@@ -13,12 +13,14 @@ import gymnasium
 from gymnasium.vector import VectorEnv
 
 from iam_repro.envs.frame_stack import FrameStack
+from iam_repro.envs.traffic import TrafficVecEnv
 from iam_repro.envs.warehouse import WarehouseEnv, WarehouseVecEnv
 
 __all__ = [
     "ENV_NAMES",
     "WAREHOUSE_ID",
     "FrameStack",
+    "TrafficVecEnv",
     "WarehouseEnv",
     "WarehouseVecEnv",
     "make_vec_env",
@@ -26,9 +28,10 @@ __all__ = [
 
 WAREHOUSE_ID = "iam_repro/Warehouse-v0"
 
-# name -> factory(num_envs, seed, **options); traffic and atari are added when they exist.
+# name -> factory(num_envs, seed, **options); atari is added when it exists.
 _VEC_ENV_FACTORIES: dict[str, Callable[..., VectorEnv]] = {
     "warehouse": WarehouseVecEnv,
+    "traffic": TrafficVecEnv,
 }
 ENV_NAMES: tuple[str, ...] = tuple(_VEC_ENV_FACTORIES)
 
@@ -37,11 +40,12 @@ def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorE
     """Build a batched environment by name.
 
     Args:
-        name: Environment name, one of :data:`ENV_NAMES` (``"warehouse"``).
+        name: Environment name, one of :data:`ENV_NAMES` (``"warehouse"``, ``"traffic"``).
         num_envs: Number of parallel environments.
         seed: Seed of the environment's random number generator.
         **options: Environment-specific keyword options (warehouse: ``removal_quirk``,
-            ``legacy_rng_seeds``).
+            ``legacy_rng_seeds``; traffic: ``depart_speed_zero``, ``carry_over_quirk``,
+            ``overlapping_worker_seeds``, ``backend``).
 
     Returns:
         A gymnasium ``VectorEnv`` with same-step autoreset.
