@@ -23,11 +23,15 @@ from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint, save_chec
 from iam_repro.ppo.trainer import TrainingInterrupted, train
 from iam_repro.run import CHECKPOINT, PARTIAL_LOG, run_training
 from tests.monitor_compare import without_wall_time
+from tests.unit.fake_process_env import descendants, wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 WAREHOUSE = load_experiment(REPO / "config/experiments/warehouse.yaml")
-RESOLVED = {r.model: r.resolved for r in WAREHOUSE.runs("smoke") if r.seed == 0}
-UPDATES = RESOLVED["FNN1"]["budget"]["steps_per_worker"] // RESOLVED["FNN1"]["ppo"]["memory_size"]
+TRAFFIC = load_experiment(REPO / "config/experiments/traffic.yaml")
+# Warehouse runs by model name; traffic runs as "traffic/<model>" (SUMO in worker processes).
+RESOLVED = {r.model: r.resolved for r in WAREHOUSE.runs("smoke") if r.seed == 0} | {
+    f"traffic/{r.model}": r.resolved for r in TRAFFIC.runs("smoke") if r.seed == 0
+}
 
 
 def quiet(_line: str) -> None:
@@ -81,10 +85,12 @@ def test_two_uninterrupted_runs_write_the_same_log(reference, tmp_path):
     assert without_wall_time(tmp_path / "seed7/monitor.csv") != without_wall_time(expected)
 
 
-@pytest.mark.parametrize("model", ["FNN1", "FNN8", "LSTM", "IAM"])
+@pytest.mark.parametrize("model", ["FNN1", "FNN8", "LSTM", "IAM", "traffic/FNN32", "traffic/IAM"])
 def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tmp_path):
-    # Every piece of state matters somewhere: frame stacks (FNN8), recurrent state (LSTM, IAM).
-    stops = sorted(random.Random(model).sample(range(1, UPDATES), 2))
+    # Every piece of state matters somewhere: frame stacks (FNN8, FNN32), recurrent state (LSTM,
+    # IAM), SUMO mid-episode (traffic: restored by replaying the episode's actions).
+    updates = RESOLVED[model]["budget"]["steps_per_worker"] // 128
+    stops = sorted(random.Random(model).sample(range(1, updates), 2))
     messages: list[str] = []
     done = 0
     for stop in stops:
@@ -109,33 +115,37 @@ def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tm
     assert not (tmp_path / CHECKPOINT).exists()  # removed once the run is complete
 
 
-def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(reference, tmp_path):
+@pytest.mark.parametrize("model", ["IAM", "traffic/IAM"])
+def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(model, reference, tmp_path):
     """A real SIGKILL in a child process, three times at random moments after a checkpoint."""
     chance = random.Random(2026)
     checkpoint = tmp_path / CHECKPOINT
     kills = 0
     for _ in range(3):
         before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else 0
-        child = start_child("IAM", tmp_path, checkpoint_interval_s=0)
+        child = start_child(model, tmp_path, checkpoint_interval_s=0)
         deadline = time.monotonic() + 120
         while not (checkpoint.exists() and checkpoint.stat().st_mtime_ns > before):
             assert child.poll() is None, "the child ended before writing a checkpoint"
             assert time.monotonic() < deadline
             time.sleep(0.01)
         time.sleep(chance.uniform(0.0, 0.4))  # anywhere: mid-rollout, mid-update, mid-save
+        workers = descendants(child.pid)  # traffic: the SUMO worker processes
+        assert len(workers) >= (8 if model.startswith("traffic/") else 0)
         child.send_signal(signal.SIGKILL)
         child.communicate()
         assert child.returncode == -signal.SIGKILL
+        assert wait_gone(workers, timeout_s=10) == [], "env workers outlived the killed run"
         kills += 1
         # Nothing a reader could take for a finished run.
         assert not (tmp_path / "monitor.csv").exists() and not (tmp_path / "run.json").exists()
     assert kills == 3
 
-    metrics = run_training(RESOLVED["IAM"], tmp_path, emit=quiet)
+    metrics = run_training(RESOLVED[model], tmp_path, emit=quiet)
     # Children 2 and 3 and this process each resumed, every time from further on.
     resumed = metrics["resumed_at_steps"]
     assert len(resumed) == 3 and resumed == sorted(set(resumed)) and resumed[0] > 0
-    expected = reference("IAM") / "monitor.csv"
+    expected = reference(model) / "monitor.csv"
     assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
 
 
