@@ -73,13 +73,14 @@ __all__ = [
 #: from a source checkout (editable install), so they are found relative to this file.
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 
-#: Environments an experiment may name. Grows as `envs/` gains traffic and atari.
-KNOWN_ENVS: tuple[str, ...] = ("warehouse",)
+#: Environments an experiment may name. Grows as `envs/` gains atari.
+KNOWN_ENVS: tuple[str, ...] = ("warehouse", "traffic")
 
 #: Length of one (unstacked) vector observation, for the d-set range check. Warehouse: 49 robot
-#: position bits + 24 item bits (spec/warehouse.md); traffic will be 30 (spec/traffic.md).
-#: Environments without an entry (image observations) skip the check.
-OBS_DIM: dict[str, int] = {"warehouse": 73}
+#: position bits + 24 item bits (spec/warehouse.md); traffic: the 15-cell column and the 15-cell
+#: row through the junction (spec/traffic.md, section 5). Environments without an entry (image
+#: observations) skip the check.
+OBS_DIM: dict[str, int] = {"warehouse": 73, "traffic": 30}
 
 #: Keys of a resolved config that only the analysis reads: changing them must not make a
 #: finished training run stale, so :func:`config_digest` leaves them out by default.

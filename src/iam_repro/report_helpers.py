@@ -26,7 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from iam_repro.analysis.tables import OUTPUT_COLUMNS
+from iam_repro.analysis.fig5 import Fig5Panel, fig5_panel, model_label
+from iam_repro.analysis.tables import OUTPUT_COLUMNS, load_reference_fig5
 from iam_repro.deviations import DEVIATION_COLUMNS
 from iam_repro.io.atomic import write_text_atomic
 
@@ -274,14 +275,6 @@ def format_ci(low: Any, high: Any, digits: int = 3, decimals: int | None = None)
     if decimals is not None:
         return f"[{format_fixed(low, decimals)}, {format_fixed(high, decimals)}]"
     return f"[{format_value(low, digits)}, {format_value(high, digits)}]"
-
-
-def model_label(model: str) -> str:
-    """Readable model name: 'FNN8' -> 'FNN (8 obs)'; other names unchanged."""
-    match = re.fullmatch(r"FNN(\d+)", str(model))
-    if match:
-        return f"FNN ({match.group(1)} obs)"
-    return str(model)
 
 
 def normalise_verdict(verdict: Any) -> str:
@@ -846,6 +839,240 @@ def runs_html(provenance: Mapping[str, Any]) -> str:
             "config_digest": lambda v: MISSING if _is_missing(v) else str(v),
             "hostname": lambda v: MISSING if _is_missing(v) else str(v),
         },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Results chapters (one per Fig. 5 environment: warehouse.md, traffic.md)
+
+
+@dataclass(frozen=True)
+class ChapterResults:
+    """What a results chapter reads of one experiment (None: the table is not in the results).
+
+    Attributes:
+        experiment: The experiment name (a folder of ``results/tables``).
+        panel: The paper's Fig. 5 row for the experiment's environment.
+        results: The results directory.
+        preset: The preset of this build ('unknown' without provenance.json).
+        summary, curves, scores, compute: ``summary.csv``, ``curves_summary.csv``,
+            ``final_scores.csv`` and ``compute.csv`` of the experiment.
+        claims: Its ``claims.csv`` with an ``experiment`` column (empty when absent).
+    """
+
+    experiment: str
+    panel: Fig5Panel
+    results: Path
+    preset: str
+    summary: pd.DataFrame | None
+    curves: pd.DataFrame | None
+    scores: pd.DataFrame | None
+    compute: pd.DataFrame | None
+    claims: pd.DataFrame
+
+    @property
+    def ran(self) -> bool:
+        """Whether the experiment has results in this build."""
+        return self.summary is not None
+
+
+def load_chapter(
+    experiment: str, env: str | None = None, results: Path | None = None
+) -> ChapterResults:
+    """Load everything a results chapter shows for one experiment.
+
+    Args:
+        experiment: The experiment name.
+        env: Its environment (default: the experiment name, as for the shipped experiments).
+        results: The results directory (default: ``results_dir()``).
+
+    Raises:
+        KeyError: the paper's Fig. 5 has no row for ``env``.
+    """
+    env = env or experiment
+    panel = fig5_panel(env)
+    if panel is None:
+        raise KeyError(f"the paper's Fig. 5 has no row for environment '{env}'")
+    results = results_dir() if results is None else Path(results)
+    provenance = load_provenance(results) or {}
+    return ChapterResults(
+        experiment=experiment,
+        panel=panel,
+        results=results,
+        preset=str(provenance.get("preset", "unknown")),
+        summary=try_load_table(results, experiment, "summary"),
+        curves=try_load_table(results, experiment, "curves_summary"),
+        scores=try_load_table(results, experiment, "final_scores"),
+        compute=try_load_table(results, experiment, "compute"),
+        claims=concat_tables(results, "claims", [experiment]),
+    )
+
+
+def chapter_texts(chapter: ChapterResults) -> dict[str, str]:
+    """The numbers and phrases a results chapter's prose quotes, by glue name (no prefix).
+
+    Keys: status, last_step, preset_note, seeds, frames, threshold; per model role (IAM, LSTM,
+    FNN1, FNNk = FNN with k stacked observations): final_<role>, paper_<role> (from the summary
+    table), tps_<role> and wall_<role> (mean transitions per second and wall time per run, from
+    the compute table); claim<n> for each paper claim about the environment.
+    """
+    panel = chapter.panel
+    texts = {
+        "status": ""
+        if chapter.ran
+        else f"The {chapter.experiment} experiment was not run in this build; each dash below "
+        "stands for a missing result.",
+        "last_step": MISSING
+        if chapter.curves is None or chapter.curves.empty
+        else f"{format_value(chapter.curves['step'].max())} steps",
+        "preset_note": preset_note(chapter.preset),
+        "seeds": seeds_text(chapter.summary),
+        "frames": str(panel.frames),
+        "threshold": MISSING,
+    }
+    per_model = (
+        compute_per_model(chapter.compute).set_index("model")
+        if chapter.compute is not None and not chapter.compute.empty
+        else pd.DataFrame(columns=["transitions_per_s", "wall_time_s"])
+    )
+    for role, model in panel.models.items():
+        texts[f"final_{role}"] = estimate_text(chapter.summary, model)
+        texts[f"paper_{role}"] = paper_value_text(chapter.summary, model)
+        row = per_model.loc[model] if model in per_model.index else None
+        texts[f"tps_{role}"] = MISSING if row is None else format_fixed(row["transitions_per_s"], 0)
+        texts[f"wall_{role}"] = MISSING if row is None else format_duration(row["wall_time_s"])
+    for number in panel.claims:
+        texts[f"claim{number}"] = claim_verdict_text(chapter.claims, number)
+    texts["threshold"] = _claimed_threshold(chapter.claims)
+    return texts
+
+
+def _claimed_threshold(claims: pd.DataFrame) -> str:
+    """The return threshold of the learning-speed claim, as its claim text states it
+    ('... (steps to reach -10)', written by iam_repro.analysis.claims), or '—'."""
+    for text in claims["claim"].astype(str) if len(claims) else []:
+        match = re.search(r"\(steps to reach ([^)]+)\)", text)
+        if match:
+            return match.group(1)
+    return MISSING
+
+
+def glue_texts(prefix: str, texts: Mapping[str, str]) -> None:
+    """Glue every text under ``<prefix>_<key>`` for ``{glue:text}`` roles (myst-nb's glue)."""
+    from myst_nb import glue
+
+    for key, value in texts.items():
+        glue(f"{prefix}_{key}", value, display=False)
+
+
+def show_chapter_figure(chapter: ChapterResults) -> None:
+    """Display the experiment's Fig. 5 panels, or a notice that the plot rule did not run."""
+    figure = figure_path(chapter.results, chapter.experiment)
+    if figure.is_file():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(figure)))
+    else:
+        shown = (
+            figure.relative_to(chapter.results)
+            if figure.is_relative_to(chapter.results)
+            else figure
+        )
+        show_html(
+            notice(
+                "Figure not available",
+                f"{shown} is not in the results directory: the plot rule did not run in this "
+                "build.",
+            )
+        )
+
+
+def show_chapter_summary(chapter: ChapterResults) -> None:
+    """Display the final-return summary table, or the 'not run' notice."""
+    if chapter.summary is None:
+        show_html(not_run_notice(chapter.experiment, "final scores"))
+    else:
+        show_html(summary_html(chapter.summary))
+
+
+def show_chapter_claims(chapter: ChapterResults) -> None:
+    """Display the rows of the paper claims about this environment (placeholders if not run)."""
+    overview = claims_overview(chapter.claims)
+    rows = overview[overview["number"].isin(list(chapter.panel.claims))]
+    show_html(claims_html(rows, show_experiment=False))
+
+
+def show_chapter_scores(chapter: ChapterResults) -> None:
+    """Display the per-run scores, or the 'not run' notice."""
+    if chapter.scores is None:
+        show_html(not_run_notice(chapter.experiment, "per-run scores"))
+    else:
+        show_html(scores_html(chapter.scores))
+
+
+def show_chapter_compute(chapter: ChapterResults) -> None:
+    """Display mean wall time and throughput per model, or the 'not run' notice."""
+    if chapter.compute is None or chapter.compute.empty:
+        show_html(not_run_notice(chapter.experiment, "compute records"))
+    else:
+        show_html(compute_models_html(chapter.compute))
+
+
+#: Returns of fixed policies on the traffic environment (episode return, mean ± population std
+#: over 50 episodes, seeds 1..50), measured by running the authors' original environment code
+#: under SUMO 1.28 with ``--default.departspeed 0``: spec/traffic.md, section 10, and
+#: ``policy_stats`` of its golden file (shared/reference/traffic_golden.json). Facts about the
+#: environment, not results of this pipeline.
+TRAFFIC_POLICY_RETURNS: dict[str, tuple[float, float]] = {
+    "uniform random": (-39.9, 2.9),
+    "always green north (action 0)": (-133.1, 3.4),
+    "always green west (action 1)": (-129.8, 3.2),
+    "switch every 20 steps": (-34.3, 2.4),
+    "switch every 10 steps": (-35.9, 3.8),
+    "queue-greedy heuristic (memoryless)": (-10.6, 8.1),
+}
+#: Episodes behind each of ``TRAFFIC_POLICY_RETURNS`` (episode seeds 1..50).
+TRAFFIC_POLICY_EPISODES = 50
+
+
+def traffic_texts(paper: pd.DataFrame | None = None) -> dict[str, str]:
+    """Calibration numbers the traffic chapter quotes, by glue name (no prefix).
+
+    Keys: sumo_version (the pinned SUMO release, ``iam_repro.envs.requirements.SUMO_VERSION``),
+    random, random_std, heuristic, switch20, policy_episodes (from ``TRAFFIC_POLICY_RETURNS``
+    and ``TRAFFIC_POLICY_EPISODES``), paper_start and
+    paper_start_step (the earliest traffic point of the paper's Fig. 5, from the packaged
+    reference table).
+    """
+    from iam_repro.envs.requirements import SUMO_VERSION
+
+    paper = load_reference_fig5() if paper is None else paper
+    curve = paper[(paper["env"] == "traffic") & (paper["kind"] == "curve")]
+    first = curve.sort_values("step", kind="stable").iloc[0] if len(curve) else None
+    returns = TRAFFIC_POLICY_RETURNS
+    return {
+        "sumo_version": SUMO_VERSION,
+        "random": format_fixed(returns["uniform random"][0], 1),
+        "random_std": format_fixed(returns["uniform random"][1], 1),
+        "switch20": format_fixed(returns["switch every 20 steps"][0], 1),
+        "heuristic": format_fixed(returns["queue-greedy heuristic (memoryless)"][0], 1),
+        "policy_episodes": str(TRAFFIC_POLICY_EPISODES),
+        "paper_start": MISSING if first is None else format_fixed(first["mean_return"], 0),
+        "paper_start_step": MISSING if first is None else format_value(first["step"]),
+    }
+
+
+def traffic_policy_html() -> str:
+    """HTML table of ``TRAFFIC_POLICY_RETURNS`` (policy, mean return, std)."""
+    frame = pd.DataFrame(
+        [(name, mean, std) for name, (mean, std) in TRAFFIC_POLICY_RETURNS.items()],
+        columns=["policy", "mean", "std"],
+    )
+    return html_table(
+        frame,
+        {"policy": "fixed policy", "mean": "mean episode return", "std": "std"},
+        verdict_column=None,
+        formats={"mean": lambda v: format_fixed(v, 1), "std": lambda v: format_fixed(v, 1)},
     )
 
 

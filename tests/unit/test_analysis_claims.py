@@ -208,3 +208,82 @@ def test_threshold_claim_is_not_yet_run_when_no_run_reached_the_threshold(
     # Both censored at the budget: a zero difference says nothing about learning speed.
     assert rows.loc["3", "verdict"] == "not yet run"
     assert "no IAM or LSTM run reached 35" in rows.loc["3", "evidence"]
+
+
+def traffic_scores() -> pd.DataFrame:
+    rows = {
+        # model: (final_return per seed, steps_to_threshold -10 per seed); auc is not claimed.
+        "IAM": ([-3.4, -3.6, -3.5], [400_000, 450_000, 500_000]),
+        "LSTM": ([-4.3, -4.1, -4.2], [1_050_000, 1_100_000, NAN]),
+        "FNN1": ([-5.7, -5.5, -5.6], [600_000, 650_000, 700_000]),
+        "FNN32": ([-4.1, -3.3, -4.3], [800_000, 900_000, 850_000]),
+    }
+    return pd.DataFrame(
+        [
+            {
+                "model": m,
+                "seed": s,
+                "final_return": f[s],
+                "auc": -10.0,
+                "steps_to_threshold": t[s],
+            }
+            for m, (f, t) in rows.items()
+            for s in range(3)
+        ]
+    )
+
+
+def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> None:
+    throughput = pd.DataFrame(
+        {
+            "model": ["IAM", "IAM", "LSTM", "LSTM", "FNN32", "FNN32"],
+            "seed": [0, 1, 0, 1, 0, 1],
+            "transitions_per_s": [3000.0, 3100.0, 2000.0, 2100.0, 3300.0, 3400.0],
+        }
+    )
+    table = claims_table(
+        traffic_scores(), throughput, paper, "traffic", max_step=2_000_000, threshold=-10.0
+    )
+    rows = table.set_index("claim_id")
+    assert list(rows.index) == ["4a", "4b", "4c", "5", "6a", "6b", "4d", "4e", "4f", "4g"]
+    assert rows["verdict"].to_dict() == {
+        "4a": "reproduced",  # -3.5 vs -4.2, seeds never overlap
+        "4b": "reproduced",  # -3.5 vs -5.6
+        "4c": "partly",  # -3.5 vs -3.9: one FNN32 seed (-3.3) beats IAM, the CI reaches 0
+        "5": "reproduced",  # IAM at 0.45e6, LSTM at (1.05e6 + 1.1e6 + 2e6 censored) / 3
+        "6a": "reproduced",
+        "6b": "not reproduced",  # FNN32 is faster here
+        "4d": "reproduced",  # -3.5 vs -3.47 (only the 2e6 point lies in the final window)
+        "4e": "reproduced",  # -4.2 vs -4.23
+        "4f": "reproduced",  # -5.6 vs -5.60
+        "4g": "reproduced",  # -3.9 vs -4.18, within the 0.5 floor of the tolerance
+    }
+    assert rows.loc["4a", "reproduced_value"] == pytest.approx(0.7)
+    assert rows.loc["4a", "ci_low"] > 0
+    # The paper's own differences at 2e6: IAM -3.47, LSTM -4.23, FNN1 -5.6, FNN32 -4.18.
+    assert rows.loc["4a", "paper_value"] == pytest.approx(-3.47 + 4.23)
+    assert rows.loc["4b", "paper_value"] == pytest.approx(-3.47 + 5.6)
+    assert rows.loc["4c", "paper_value"] == pytest.approx(-3.47 + 4.18)
+    # Claim 5: steps to -10; the never-reached LSTM run counts as the whole budget.
+    assert rows.loc["5", "claim"] == "Traffic: IAM learns faster than LSTM (steps to reach -10)"
+    expected = 450_000 - (1_050_000 + 1_100_000 + 2_000_000) / 3
+    assert rows.loc["5", "reproduced_value"] == pytest.approx(expected)
+    assert rows.loc["5", "ci_high"] < 0
+    assert (
+        "1 of 3 LSTM runs never reached it and count as the budget (2000000)"
+        in (rows.loc["5", "evidence"])
+    )
+    # Paper: IAM is above -10 at its first point (5e5), LSTM first at 1.1e6 (-5.2).
+    assert rows.loc["5", "paper_value"] == -600_000
+    assert rows.loc["4g", "tolerance"] == 0.5  # max(2 x 0.05, 0.5)
+    assert rows.loc["4e", "tolerance"] == pytest.approx(0.6)  # 2 x 0.3, the LSTM reading
+
+
+def test_traffic_lstm_that_ends_above_iam_is_not_reproduced(paper: pd.DataFrame) -> None:
+    scores = traffic_scores()
+    scores.loc[scores["model"] == "LSTM", "final_return"] = [-3.0, -3.1, -2.9]
+    rows = claims_table(
+        scores, scores.iloc[0:0], paper, "traffic", max_step=2_000_000, threshold=-10.0
+    ).set_index("claim_id")
+    assert rows.loc["4a", "verdict"] == "not reproduced"
+    assert rows.loc["6a", "verdict"] == "not yet run"  # no throughput records

@@ -43,8 +43,8 @@ def test_plot_draws_curves_bands_paper_points_and_fnn_lines() -> None:
     assert [line.get_label() for line in ax.lines] == [
         "LSTM (reproduced)",
         "IAM (reproduced)",
-        "FNN1 (paper, final at 30)",
-        "FNN8 (paper, final at 30)",
+        "FNN (1 obs) (paper, final at 30)",
+        "FNN (8 obs) (paper, final at 30)",
         "LSTM (paper)",
         "IAM (paper)",
     ]
@@ -54,8 +54,8 @@ def test_plot_draws_curves_bands_paper_points_and_fnn_lines() -> None:
     ys = bands["IAM std band"].get_paths()[0].vertices[:, 1]
     assert ys.min() == pytest.approx(0.9) and ys.max() == pytest.approx(3.3)
     colors = {line.get_label(): line.get_color() for line in ax.lines}
-    assert colors["FNN1 (paper, final at 30)"] == "black"
-    assert colors["FNN8 (paper, final at 30)"] == "red"
+    assert colors["FNN (1 obs) (paper, final at 30)"] == "black"
+    assert colors["FNN (8 obs) (paper, final at 30)"] == "red"
     assert colors["IAM (paper)"] == colors["IAM (reproduced)"]
     paper_iam = next(line for line in ax.lines if line.get_label() == "IAM (paper)")
     assert paper_iam.get_linestyle() == "--" and paper_iam.get_marker() == "o"
@@ -114,6 +114,44 @@ def test_figure_fig5_with_the_real_reference_and_no_runs() -> None:
     full, _ = fig.axes
     assert full.get_xlim() == (0, 2_000_000)  # the paper's range when nothing ran yet
     assert len(full.lines) == 4  # IAM, LSTM curves; FNN1, FNN32 lines
+
+
+def test_traffic_figure_is_the_papers_bottom_row_with_its_values() -> None:
+    """Full panel 0..2e6 and a zoom on the second half; the paper's IAM/LSTM points and its
+    FNN (1 obs) and FNN (32 obs) final lines are drawn, and the zoom's y-range holds them."""
+    steps = list(range(50_000, 2_000_001, 50_000))
+    summary = pd.concat(
+        pd.DataFrame({"model": model, "step": steps, "mean": level, "std": 0.3})
+        for model, level in (("IAM", -3.6), ("LSTM", -4.3), ("FNN1", -5.5), ("FNN32", -4.4))
+    )
+    fig = figure_fig5(summary, load_reference_fig5(), "traffic", max_step=2_000_000)
+    full, zoom = fig.axes
+    assert full.get_xlim() == (0, 2_000_000)
+    assert zoom.get_xlim() == (1_000_000, 2_000_000)
+    labels = [line.get_label() for line in full.lines]
+    assert labels[:4] == [
+        "FNN (1 obs) (reproduced)",
+        "FNN (32 obs) (reproduced)",
+        "LSTM (reproduced)",
+        "IAM (reproduced)",
+    ]
+    assert labels[4:] == [
+        "FNN (1 obs) (paper, final at 2e+06)",
+        "FNN (32 obs) (paper, final at 2e+06)",
+        "LSTM (paper)",
+        "IAM (paper)",
+    ]
+    finals = {line.get_label(): line for line in full.lines if "final" in line.get_label()}
+    assert finals["FNN (1 obs) (paper, final at 2e+06)"].get_ydata()[0] == -5.6
+    assert finals["FNN (1 obs) (paper, final at 2e+06)"].get_color() == "black"
+    assert finals["FNN (32 obs) (paper, final at 2e+06)"].get_ydata()[0] == -4.18
+    assert finals["FNN (32 obs) (paper, final at 2e+06)"].get_color() == "red"
+    lstm = next(line for line in full.lines if line.get_label() == "LSTM (paper)")
+    assert list(lstm.get_xdata())[:3] == [250_000, 500_000, 750_000]  # the plateau at -42
+    low, high = zoom.get_ylim()
+    # Bands -5.8..-3.3; paper points from -5.2 (LSTM at 1.1e6) to -3.47, FNN (1 obs) at -5.6.
+    assert -6.2 < low < -5.8 and -3.3 < high < -3.0
+    assert "bottom row" in fig.get_suptitle()
 
 
 def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:

@@ -48,3 +48,40 @@ def test_table_has_one_row_per_model_and_option_across_seeds():
         "original",
         "description",
     ]
+
+
+TRAFFIC_ORIGINAL = {
+    "depart_speed_zero": True,
+    "carry_over_quirk": True,
+    "overlapping_worker_seeds": True,
+    "backend": "libsumo",
+}
+
+
+def _traffic(**options):
+    resolved = _resolved(ppo__time_horizon=128, ppo__seq_len=32)
+    resolved["env"] = {"name": "traffic", "options": {**TRAFFIC_ORIGINAL, **options}}
+    return resolved
+
+
+def test_traffic_original_settings_have_no_deviations():
+    assert run_deviations(_traffic()) == []
+    # The backend drives the same simulation: never a deviation.
+    assert run_deviations(_traffic(backend="traci")) == []
+    # Options left out take the environment's defaults, which are the original's.
+    assert run_deviations({**_traffic(), "env": {"name": "traffic", "options": {}}}) == []
+
+
+def test_each_traffic_option_off_is_a_named_deviation():
+    resolved = _traffic(
+        depart_speed_zero=False, carry_over_quirk=False, overlapping_worker_seeds=False
+    )
+    rows = {row["option"]: row for row in run_deviations(resolved)}
+    assert sorted(rows) == [
+        "env.carry_over_quirk",
+        "env.depart_speed_zero",
+        "env.overlapping_worker_seeds",
+    ]
+    for row in rows.values():
+        assert (row["value"], row["original"]) == ("False", "True")
+        assert row["description"] != "changed from the original"  # each has its own words

@@ -37,6 +37,9 @@ CONFIG_FILE = REPO / "config" / "config.yaml"
 WAREHOUSE_FILE = REPO / "config" / "experiments" / "warehouse.yaml"
 WAREHOUSE = yaml.safe_load(WAREHOUSE_FILE.read_text())
 SOURCE = "config/experiments/warehouse.yaml"
+TRAFFIC_FILE = REPO / "config" / "experiments" / "traffic.yaml"
+TRAFFIC = yaml.safe_load(TRAFFIC_FILE.read_text())
+TRAFFIC_SOURCE = "config/experiments/traffic.yaml"
 
 # The paper's d-set (spec/warehouse.md), written independently of the YAML file.
 PAPER_DSET = [0, *range(49, 73)]
@@ -57,6 +60,18 @@ def warehouse(**changes: Any) -> dict:
 
 def validate(data: Any) -> Experiment:
     return experiment_from_dict(data, name="warehouse", source=SOURCE)
+
+
+def traffic(**changes: Any) -> Experiment:
+    data = copy.deepcopy(TRAFFIC)
+    data.update(changes)
+    return experiment_from_dict(data, name="traffic", source=TRAFFIC_SOURCE)
+
+
+def traffic_error(data: dict) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        experiment_from_dict(data, name="traffic", source=TRAFFIC_SOURCE)
+    return info.value
 
 
 def assert_error(exc: ConfigError, file: str, key: str, *fragments: str) -> None:
@@ -114,7 +129,7 @@ def test_shipped_config_loads():
 def test_shipped_experiments_give_the_expected_runs(
     preset, models, seeds, budget, window, threshold
 ):
-    experiments = load_experiments(load_config(pipeline_dict()))
+    experiments = load_experiments(load_config(pipeline_dict(experiments=["warehouse"])))
     assert [e.name for e in experiments] == ["warehouse"]
     runs = runs_table(experiments, preset)
     assert len(runs) == len(models) * len(seeds)
@@ -430,7 +445,7 @@ def test_named_experiment_without_a_file():
         "warehose.yaml",
         "did you mean 'warehouse'?",
         "Experiment files in",
-        ": warehouse;",
+        ": traffic, warehouse;",
     )
 
 
@@ -559,6 +574,71 @@ def test_budget_follows_an_overridden_memory_size():
     )
 
 
+def test_every_shipped_experiment_is_loaded():
+    experiments = load_experiments(load_config(pipeline_dict()))
+    assert [(e.name, e.env) for e in experiments] == [
+        ("traffic", "traffic"),
+        ("warehouse", "warehouse"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("preset", "models", "seeds", "budget", "window", "threshold"),
+    [
+        ("smoke", ["FNN1", "FNN32", "LSTM", "IAM"], [0, 1], 1024, 256, -42.0),
+        ("quick", ["FNN1", "FNN32", "LSTM", "IAM"], [0, 1], 102400, 10240, -10.0),
+        (
+            "paper",
+            ["FNN1", "FNN32", "LSTM", "IAM", "IAM_static"],
+            [0, 1, 2, 3, 4],
+            2000000,
+            50000,
+            -10.0,
+        ),
+    ],
+)
+def test_shipped_traffic_experiment_gives_the_expected_runs(
+    preset, models, seeds, budget, window, threshold
+):
+    (experiment,) = load_experiments(load_config(pipeline_dict(experiments=["traffic"])))
+    runs = runs_table([experiment], preset)
+    assert [(r.experiment, r.env, r.model, r.seed) for r in runs] == [
+        ("traffic", "traffic", m, s) for m in models for s in seeds
+    ]
+    for run in runs:
+        r = run.resolved
+        assert r["budget"] == {"steps_per_worker": budget}
+        assert r["summary_window"] == window
+        assert r["threshold"] == threshold
+        # spec/ppo.md, traffic column: time horizon 128, sequences of 32 for LSTM and IAM.
+        assert r["ppo"]["time_horizon"] == 128
+        assert r["ppo"]["memory_size"] == 128 and r["ppo"]["num_workers"] == 8
+        if r["model"]["kind"] != "fnn":
+            assert r["ppo"]["seq_len"] == 32
+        assert r["env"] == {
+            "name": "traffic",
+            "options": {
+                "depart_speed_zero": True,
+                "carry_over_quirk": True,
+                "overlapping_worker_seeds": True,
+                "backend": "libsumo",
+            },
+        }
+        # Every window of the budget is whole: the curves have budget / window points.
+        assert budget % window == 0 or preset == "paper"
+
+
+def test_shipped_traffic_models_follow_the_original_configs():
+    runs = {r.model: r.resolved["model"] for r in runs_table([traffic()], "paper")}
+    # spec/traffic.md, section 9 (configs at bc52bd2) and spec/models.md.
+    assert runs["FNN1"] == {"kind": "fnn", "frames": 1, "hidden": [256, 64]}
+    assert runs["FNN32"] == {"kind": "fnn", "frames": 32, "hidden": [256, 64]}
+    assert runs["LSTM"] == {"kind": "lstm", "frames": 1, "fc": [256], "hidden": 128, "cell": "lstm"}
+    assert runs["IAM"]["dset"] == [13, 14, 28, 29]
+    assert runs["IAM"]["fnn"] == [248, 64] and runs["IAM"]["memory"] == 8
+    assert runs["IAM_static"]["dset"] == "all"
+
+
 def test_summary_window_larger_than_budget():
     data = warehouse()
     data["presets"]["smoke"]["summary_window"] = 4096
@@ -576,16 +656,107 @@ def test_unknown_env():
         "env.name",
         "unknown environment 'warehous'",
         "did you mean 'warehouse'?",
-        "Known environments: warehouse.",
+        "Known environments: warehouse, traffic.",
     )
 
 
 def test_env_list_is_passed_in():
-    data = warehouse(env={"name": "traffic"})
+    data = warehouse(env={"name": "atari"})
     with pytest.raises(ConfigError):
         validate(data)
-    experiment = experiment_from_dict(data, name="t", known_envs=["warehouse", "traffic"])
-    assert experiment.env == "traffic"
+    experiment = experiment_from_dict(data, name="t", known_envs=["warehouse", "atari"])
+    assert experiment.env == "atari"
+
+
+def test_misspelled_traffic_option():
+    data = copy.deepcopy(TRAFFIC)
+    data["env"]["options"]["carry_over_quirks"] = True
+    assert_error(
+        traffic_error(data),
+        TRAFFIC_SOURCE,
+        "env.options.carry_over_quirks",
+        "unknown key 'carry_over_quirks'",
+        "did you mean 'carry_over_quirk'?",
+        "Allowed keys here: backend, carry_over_quirk, depart_speed_zero, "
+        "overlapping_worker_seeds.",
+    )
+
+
+def test_options_are_closed_per_environment():
+    # A warehouse option under traffic, and a traffic option under the warehouse.
+    data = copy.deepcopy(TRAFFIC)
+    data["env"]["options"]["removal_quirk"] = True
+    assert_error(traffic_error(data), TRAFFIC_SOURCE, "env.options.removal_quirk", "unknown key")
+    exc = experiment_error(
+        warehouse(env={"name": "warehouse", "options": {"depart_speed_zero": True}})
+    )
+    assert_error(exc, SOURCE, "env.options.depart_speed_zero", "Allowed keys here: removal_quirk.")
+
+
+@pytest.mark.parametrize(
+    "option", ["depart_speed_zero", "carry_over_quirk", "overlapping_worker_seeds"]
+)
+def test_traffic_switches_are_booleans(option):
+    data = copy.deepcopy(TRAFFIC)
+    data["env"]["options"][option] = "yes"
+    assert_error(
+        traffic_error(data),
+        TRAFFIC_SOURCE,
+        f"env.options.{option}",
+        "expected true or false, got the text 'yes'",
+        "Fix: use true or false: ",
+    )
+
+
+def test_traffic_backend_is_libsumo_or_traci():
+    data = copy.deepcopy(TRAFFIC)
+    data["env"]["options"]["backend"] = "TraCl"
+    assert_error(
+        traffic_error(data),
+        TRAFFIC_SOURCE,
+        "env.options.backend",
+        "'TraCl' is not allowed here",
+        "did you mean 'traci'?",
+        "Allowed values: libsumo, traci.",
+    )
+    data["env"]["options"]["backend"] = "traci"
+    assert experiment_from_dict(data, name="traffic").spec["env"]["options"]["backend"] == "traci"
+
+
+def test_traffic_options_may_be_left_out():
+    # The environment's defaults are the original's; an empty options block is valid.
+    assert traffic(env={"name": "traffic"}).env == "traffic"
+    assert traffic(env={"name": "traffic", "options": {}}).env == "traffic"
+
+
+def test_traffic_dset_index_out_of_range():
+    data = copy.deepcopy(TRAFFIC)
+    data["models"]["IAM"]["dset"][2] = 30
+    assert_error(
+        traffic_error(data),
+        TRAFFIC_SOURCE,
+        "models.IAM.dset[2]",
+        "index 30 is out of range for the traffic observation",
+        "30 values, indices 0..29",
+        "use indices from 0 to 29",
+    )
+    # A warehouse d-set (indices up to 72) does not fit the traffic observation either.
+    data["models"]["IAM"]["dset"] = [0, *range(49, 73)]
+    assert_error(traffic_error(data), TRAFFIC_SOURCE, "models.IAM.dset[1]", "index 49")
+    data["models"]["IAM"]["dset"] = [0, 29]  # the edges of the range are fine
+    experiment_from_dict(data, name="traffic", source=TRAFFIC_SOURCE)
+
+
+def test_traffic_budget_must_be_whole_rollouts():
+    data = copy.deepcopy(TRAFFIC)
+    data["presets"]["smoke"]["budget"]["steps_per_worker"] = 1000  # 4 episodes of 250
+    assert_error(
+        traffic_error(data),
+        TRAFFIC_SOURCE,
+        "presets.smoke.budget.steps_per_worker",
+        "not a multiple of ppo.memory_size = 128",
+        "set it to 896 or 1024",
+    )
 
 
 def test_misspelled_env_option():
@@ -644,7 +815,7 @@ def test_negative_seed():
 
 
 def test_preset_not_defined():
-    experiments = load_experiments(load_config(pipeline_dict()))
+    experiments = load_experiments(load_config(pipeline_dict(experiments=["warehouse"])))
     with pytest.raises(ConfigError) as info:
         runs_table(experiments, "quik")
     assert_error(
@@ -763,7 +934,8 @@ def closed_objects(schema: Any, where: str = "") -> list[str]:
 def test_every_object_in_the_schemas_is_closed(name):
     schema = yaml.safe_load((SCHEMA_DIR / f"{name}.schema.yaml").read_text())
     # `model` is closed by its kind branches; `env` is closed, its options per environment.
-    allowed_open = {"/$defs/model", "/properties/env/allOf/0/then"}
+    # (one `then` per environment with known options: warehouse, traffic)
+    allowed_open = {"/$defs/model", *(f"/properties/env/allOf/{i}/then" for i in (0, 1))}
     assert set(closed_objects(schema)) <= allowed_open
     assert schema["additionalProperties"] is False
 

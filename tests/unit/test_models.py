@@ -8,11 +8,13 @@ by step versus over a whole sequence.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
+from iam_repro.experiments import load_experiment
 from iam_repro.models import (
     FNNPolicy,
     IAMPolicy,
@@ -448,3 +450,43 @@ def test_trainer_keys_are_accepted_and_gru_is_an_option():
     assert policy.memory.cell == "gru" and policy.dset == (0, 2)
     # GRU, single bias: 3 * (in + H + 1) * H
     assert sum(p.numel() for p in policy.memory.parameters()) == 3 * (2 + 4 + 1) * 4
+
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "config" / "experiments"
+
+# The shipped experiment files build the spec table's architectures: (experiment, model) ->
+# (observation width of one frame, actions, parameters from spec/models.md).
+SHIPPED_MODELS = {
+    ("warehouse", "FNN1"): (73, 4, 211_841),
+    ("warehouse", "FNN8"): (73, 4, 538_881),
+    ("warehouse", "LSTM"): (73, 4, 966_529),
+    ("warehouse", "IAM"): (73, 4, 214_145),
+    ("warehouse", "IAM_static"): (73, 4, 226_433),
+    ("traffic", "FNN1"): (30, 2, 24_257),
+    ("traffic", "FNN32"): (30, 2, 262_337),
+    ("traffic", "LSTM"): (30, 2, 205_185),
+    ("traffic", "IAM"): (30, 2, 23_945),
+    ("traffic", "IAM_static"): (30, 2, 24_777),
+}
+
+
+@pytest.mark.parametrize(
+    ("experiment", "model"), list(SHIPPED_MODELS), ids=[f"{e} {m}" for e, m in SHIPPED_MODELS]
+)
+def test_shipped_experiment_models_have_the_spec_parameter_counts(experiment, model):
+    exp = load_experiment(EXPERIMENTS_DIR / f"{experiment}.yaml")
+    assert set(exp.model_names) == {m for e, m in SHIPPED_MODELS if e == experiment}
+    spec = exp.resolve(model, "paper", 0)["model"]
+    obs_dim, num_actions, expected = SHIPPED_MODELS[(experiment, model)]
+    policy = build_policy(spec, obs_dim * spec["frames"], num_actions)
+    assert count_parameters(policy) == expected
+
+
+def test_traffic_iam_count_by_hand_from_shapes():
+    # FNN 30->248->64 (no bias): 30*248 + 248*64 = 7,440 + 15,872 = 23,312
+    # LSTM(4 -> 8), one bias:    4*(4+8+1)*8 = 416
+    # heads on 64+8 = 72:        logits 72*2 = 144 (no bias); value 72 + 1 = 73
+    by_hand = 30 * 248 + 248 * 64 + 4 * (4 + 8 + 1) * 8 + 72 * 2 + 72 + 1
+    assert by_hand == 23_945
+    policy = IAMPolicy(30, (248, 64), 8, TRAFFIC_DSET, num_actions=2)
+    assert count_parameters(policy) == by_hand

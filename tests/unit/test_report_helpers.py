@@ -356,6 +356,92 @@ def test_scores_html_formats_returns_and_never_reached() -> None:
     assert cells == ["FNN (8 obs)", "0", "34.69", "1.19e8", "—"]
 
 
+# ---------------------------------------------------------------------------------------------
+# Results chapters (warehouse.md, traffic.md)
+
+
+def _traffic_results(root: Path) -> Path:
+    tables = root / "tables" / "traffic"
+    write(
+        tables / "summary.csv",
+        "model,n_seeds,mean,std,ci_low,ci_high,paper_value\n"
+        "FNN1,3,-5.71,0.1,-5.8,-5.6,-5.6\n"
+        "FNN32,3,-4.35,0.1,-4.45,-4.25,-4.18\n"
+        "LSTM,3,-4.4,0.2,-4.6,-4.2,-4.23\n"
+        "IAM,3,-3.52,0.05,-3.57,-3.47,-3.47\n",
+    )
+    write(
+        tables / "curves_summary.csv",
+        "model,step,mean,std,ci_low,ci_high,n_seeds\nIAM,2000000,-3.5,0.1,-3.6,-3.4,3\n",
+    )
+    write(
+        tables / "claims.csv",
+        CLAIM_HEADER
+        + "4a,Traffic: IAM ends above LSTM (final return),0.76,0.88,0.6,1.1,,reproduced,e\n"
+        + "5,Traffic: IAM learns faster than LSTM (steps to reach -10),-600000,-500000,"
+        "-700000,-300000,,reproduced,e\n"
+        + "6a,Traffic: IAM trains faster than LSTM,,900,500,1300,,reproduced,e\n",
+    )
+    write(
+        tables / "compute.csv",
+        "model,seed,wall_time_s,transitions,steps_per_worker,transitions_per_s,device,resumes\n"
+        "IAM,0,3000,16000000,2000000,5333.3,cpu,0\n"
+        "IAM,1,3400,16000000,2000000,4705.9,cpu,0\n"
+        "LSTM,0,5400,16000000,2000000,2963.0,cpu,1\n",
+    )
+    write(root / "tables" / "provenance.json", json.dumps({"preset": "paper"}))
+    return root
+
+
+def test_chapter_texts_of_a_traffic_run(tmp_path: Path) -> None:
+    chapter = h.load_chapter("traffic", results=_traffic_results(tmp_path))
+    assert chapter.ran and chapter.panel.stacked_fnn == "FNN32" and chapter.preset == "paper"
+    assert chapter.scores is None  # absent tables are None, not errors
+    texts = h.chapter_texts(chapter)
+    assert texts["status"] == ""
+    assert texts["last_step"] == "2e6 steps"
+    assert texts["seeds"] == "3"
+    assert texts["frames"] == "32"
+    assert texts["threshold"] == "-10"
+    # The roles map onto the traffic model names: FNNk is FNN32.
+    assert texts["final_IAM"] == "-3.52 (95% CI -3.57 to -3.47)"
+    assert texts["final_FNNk"] == "-4.35 (95% CI -4.45 to -4.25)"
+    assert texts["paper_FNNk"] == "-4.18"
+    assert texts["paper_FNN1"] == "-5.60"
+    assert texts["tps_IAM"] == "5,020"  # mean of 5333.3 and 4705.9
+    assert texts["wall_IAM"] == "53 min"  # mean of 3000 s and 3400 s
+    assert texts["tps_LSTM"] == "2,963" and texts["wall_LSTM"] == "90 min"
+    assert texts["tps_FNN1"] == "—"  # no compute record
+    assert texts["claim4"] == "reproduced" and texts["claim5"] == "reproduced"
+    assert set(texts) >= {"claim4", "claim5"} and "claim1" not in texts
+
+
+def test_chapter_texts_when_the_experiment_did_not_run(tmp_path: Path) -> None:
+    chapter = h.load_chapter("traffic", results=tmp_path)
+    assert not chapter.ran and chapter.preset == "unknown"
+    texts = h.chapter_texts(chapter)
+    assert "traffic experiment was not run in this build" in texts["status"]
+    assert {texts[k] for k in ("final_IAM", "paper_FNNk", "tps_IAM", "last_step")} == {"—"}
+    assert texts["claim4"] == texts["claim5"] == "not yet run"
+    assert texts["threshold"] == "—"
+    warehouse = h.chapter_texts(h.load_chapter("warehouse", results=tmp_path))
+    assert warehouse["frames"] == "8" and set(warehouse) >= {"claim1", "claim2", "claim3"}
+    with pytest.raises(KeyError, match="no row for environment 'atari'"):
+        h.load_chapter("atari", results=tmp_path)
+
+
+def test_traffic_texts_come_from_cited_constants_and_the_reference() -> None:
+    texts = h.traffic_texts()
+    assert texts["random"] == "-39.9" and texts["random_std"] == "2.9"
+    assert texts["heuristic"] == "-10.6"
+    assert texts["policy_episodes"] == "50"
+    # The paper's first traffic point: LSTM at 2.5e5 steps, -42 (reference/paper_fig5.csv).
+    assert texts["paper_start"] == "-42" and texts["paper_start_step"] == "2.5e5"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", texts["sumo_version"])
+    table = h.traffic_policy_html()
+    assert "uniform random" in table and "-39.9" in table
+
+
 def test_ppo_name_table_covers_the_name_map() -> None:
     from iam_repro.ppo.config import NAME_MAP, PPOConfig
 
@@ -448,4 +534,14 @@ def test_toc_lists_every_page() -> None:
     toc = yaml.safe_load((REPORT / "_toc.yml").read_text())
     listed = {toc["root"], *(chapter["file"] for chapter in toc["chapters"])}
     assert listed == {p.stem for p in REPORT.glob("*.md")}
-    assert listed >= {"intro", "methods", "warehouse", "compute", "experiments", "provenance"}
+    assert listed >= {
+        "intro",
+        "methods",
+        "warehouse",
+        "traffic",
+        "compute",
+        "experiments",
+        "provenance",
+    }
+    chapters = [chapter["file"] for chapter in toc["chapters"]]
+    assert chapters.index("traffic") == chapters.index("warehouse") + 1

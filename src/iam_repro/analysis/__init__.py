@@ -22,6 +22,7 @@ from iam_repro.analysis.curves import (
     step_grid,
     steps_to_threshold,
 )
+from iam_repro.analysis.fig5 import FIG5_PANELS, Fig5Panel, fig5_panel, model_label
 from iam_repro.analysis.plots import DEFAULT_COLORS, figure_fig5, plot_learning_curves
 from iam_repro.analysis.stats import bootstrap_ci, bootstrap_means, summarise
 from iam_repro.analysis.tables import (
@@ -39,10 +40,12 @@ __all__ = [
     "DEFAULT_ABS_TOLERANCE",
     "DEFAULT_COLORS",
     "DEFAULT_THRESHOLDS",
+    "FIG5_PANELS",
     "MODEL_ORDER",
     "OUTPUT_COLUMNS",
     "VALUE_CHECKS",
     "DirectionClaim",
+    "Fig5Panel",
     "RunDir",
     "aggregate_experiment",
     "area_under_curve",
@@ -51,9 +54,11 @@ __all__ = [
     "claims_table",
     "compare_models",
     "direction_verdict",
+    "fig5_panel",
     "figure_fig5",
     "final_score",
     "load_reference_fig5",
+    "model_label",
     "model_sort_key",
     "paper_curve",
     "paper_final_value",

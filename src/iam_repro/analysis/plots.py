@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from iam_repro.analysis.fig5 import fig5_panel, model_label
 from iam_repro.analysis.tables import model_sort_key
 
 __all__ = ["DEFAULT_COLORS", "figure_fig5", "plot_learning_curves"]
@@ -23,8 +24,8 @@ DEFAULT_COLORS: dict[str, str] = {
     "IAM_static": "tab:cyan",
     "LSTM": "tab:orange",
     "FNN1": "black",  # the paper's black dashed line: FNN with 1 observation
-    "FNN8": "red",  # the paper's red dashed line: FNN with k stacked observations
-    "FNN32": "red",
+    "FNN8": "red",  # the paper's red dashed line: FNN with k stacked observations (warehouse)
+    "FNN32": "red",  # ... and on traffic
 }
 """Colour per model, shared by reproduced curves and paper overlays so pairs match."""
 
@@ -62,7 +63,8 @@ def plot_learning_curves(
 
     Draws, per model: the reproduced across-seed mean (solid line) with a band of +/- one
     standard deviation (the paper's convention); the paper's curve points (markers on a dashed
-    line, IAM and LSTM); the paper's final FNN values as dashed horizontal lines.
+    line, IAM and LSTM); the paper's final FNN values as dashed horizontal lines. Legend labels
+    use `model_label` ("FNN (32 obs)").
 
     Args:
         summary: Across-seed curves (curves_summary.csv): columns model, step, mean, std.
@@ -92,11 +94,13 @@ def plot_learning_curves(
         x = mine["step"].to_numpy(dtype=np.float64)
         mean = mine["mean"].to_numpy(dtype=np.float64)
         std = mine["std"].to_numpy(dtype=np.float64)
-        ax.plot(x, mean, color=color[model], lw=1.5, label=f"{model} (reproduced)")
+        label = model_label(model)
+        ax.plot(x, mean, color=color[model], lw=1.5, label=f"{label} (reproduced)")
         band = ax.fill_between(x, mean - std, mean + std, color=color[model], alpha=0.2, lw=0)
         band.set_gid(f"{model} std band")  # names the band in SVG output and for tests
 
     for model in models:
+        label = model_label(model)
         theirs = paper.loc[paper["model"] == model].sort_values("step")
         curve = theirs.loc[theirs["kind"] == "curve"]
         if not curve.empty:
@@ -108,7 +112,7 @@ def plot_learning_curves(
                 lw=1,
                 marker="o",
                 ms=3,
-                label=f"{model} (paper)",
+                label=f"{label} (paper)",
             )
         for row in theirs.loc[theirs["kind"] == "final"].itertuples():
             ax.axhline(
@@ -116,7 +120,7 @@ def plot_learning_curves(
                 color=color[model],
                 ls="--",
                 lw=1,
-                label=f"{model} (paper, final at {row.step:.3g})",
+                label=f"{label} (paper, final at {row.step:.3g})",
             )
 
     ax.set_xlabel("Steps (per worker)")
@@ -133,9 +137,13 @@ def plot_learning_curves(
 def _fit_ylim(
     summary: pd.DataFrame, paper: pd.DataFrame, x_low: float, x_high: float
 ) -> tuple[float, float] | None:
-    """y-range covering the reproduced bands and the paper's curve points in [x_low, x_high]."""
+    """y-range covering the reproduced bands and the paper's curve points in [x_low, x_high],
+    and the paper's final (horizontal) lines, which cross every x-range."""
     mine = summary.loc[summary["step"].between(x_low, x_high)]
-    theirs = paper.loc[(paper["kind"] == "curve") & paper["step"].between(x_low, x_high)]
+    theirs = paper.loc[
+        ((paper["kind"] == "curve") & paper["step"].between(x_low, x_high))
+        | (paper["kind"] == "final")
+    ]
     std = mine["std"].fillna(0.0).to_numpy(dtype=np.float64)
     values = np.concatenate(
         [
@@ -161,11 +169,11 @@ def figure_fig5(
     models: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Two-panel comparison with the paper's Fig. 5 for one env.
+    """Two-panel comparison with one row of the paper's Fig. 5 (warehouse: top, traffic: bottom).
 
     Left: the whole budget. Right: the second half of the budget, with a y-range fitted to the
-    reproduced bands and the paper's points there (the final differences are a few return
-    units, invisible at full scale).
+    reproduced bands, the paper's points there and its final FNN lines (the final differences
+    are a few return units, invisible at full scale: traffic climbs from about -42 to -4).
 
     Args:
         summary: curves_summary.csv of one experiment (columns model, step, mean, std).
@@ -192,19 +200,24 @@ def figure_fig5(
         summary, paper_env, ax=ax_full, xlim=(0, max_step), models=models, colors=colors
     )
     x_low = max_step / 2
+    shown = (summary, paper_env)
+    if models is not None:
+        shown = tuple(frame.loc[frame["model"].isin(list(models))] for frame in shown)
     plot_learning_curves(
         summary,
         paper_env,
         ax=ax_zoom,
         xlim=(x_low, max_step),
-        ylim=_fit_ylim(summary, paper_env, x_low, max_step),
+        ylim=_fit_ylim(*shown, x_low, max_step),
         models=models,
         colors=colors,
         legend=False,
     )
     ax_full.set_title(f"{env}: whole budget")
     ax_zoom.set_title(f"{env}: second half (zoomed)")
+    panel = fig5_panel(env)
+    where = f"Fig. 5 ({panel.row} row)" if panel else "Fig. 5"
     fig.suptitle(
-        f"Fig. 5, {env}: reproduced (mean ± 1 std over seeds) and the paper's values (dashed)"
+        f"{where}, {env}: reproduced (mean ± 1 std over seeds) and the paper's values (dashed)"
     )
     return fig
