@@ -38,39 +38,46 @@ def test_lint_is_clean():
 
 def test_dry_run_lists_every_run_of_the_paper_preset(tmp_path):
     done = snakemake(tmp_path, "--dry-run", "--quiet", "rules")
-    # paper preset: 5 models x 5 seeds of the warehouse experiment
-    assert _job_counts(done.stdout).get("train") == 25, done.stdout
+    # paper preset: 5 models x 5 seeds of each experiment (warehouse, traffic)
+    assert _job_counts(done.stdout).get("train") == 50, done.stdout
 
 
-def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run):
+# experiment -> (FNN with k frames, steps per worker, episode length) of the smoke preset
+SMOKE = {"warehouse": ("FNN8", 2048, 100), "traffic": ("FNN32", 1024, 250)}
+
+
+@pytest.mark.parametrize("experiment", sorted(SMOKE))
+def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run, experiment):
+    fnn_k, steps, episode_length = SMOKE[experiment]
+    models = sorted(["FNN1", fnn_k, "IAM", "LSTM"])
     results = smoke_run / "results"
-    run_dirs = sorted((results / "runs" / "warehouse" / "warehouse").glob("*/seed_*"))
+    run_dirs = sorted((results / "runs" / experiment / experiment).glob("*/seed_*"))
     assert [f"{d.parent.name}/{d.name}" for d in run_dirs] == [
-        f"{m}/seed_{s}" for m in ("FNN1", "FNN8", "IAM", "LSTM") for s in (0, 1)
+        f"{m}/seed_{s}" for m in models for s in (0, 1)
     ]
     for run_dir in run_dirs:
         episodes = read_monitor(run_dir / "monitor.csv")
-        # 2048 steps per worker, 100-step episodes, 8 workers: 20 episodes per worker
-        assert len(episodes) == 20 * 8
+        # every episode has a fixed length: steps // length finished episodes per worker
+        assert len(episodes) == steps // episode_length * 8
+        assert set(episodes["l"]) == {episode_length}
         assert sorted(episodes["worker"].unique()) == list(range(8))
         info = json.loads((run_dir / "run.json").read_text())
         assert info["config"]["seed"] == int(run_dir.name.split("_")[1])
-        assert info["metrics"]["transitions"] == 2048 * 8
+        assert info["metrics"]["transitions"] == steps * 8
         assert not (run_dir / "monitor.csv.partial").exists()
-    tables = results / "tables" / "warehouse"
+    tables = results / "tables" / experiment
     summary = pd.read_csv(tables / "summary.csv")
-    assert sorted(summary["model"]) == ["FNN1", "FNN8", "IAM", "LSTM"]
+    assert sorted(summary["model"]) == models
     claims = pd.read_csv(tables / "claims.csv")
     assert set(claims["verdict"]) <= {"reproduced", "partly", "not reproduced", "not yet run"}
-    assert (results / "figures" / "warehouse" / "fig5.png").stat().st_size > 10_000
-    assert (
-        results / "benchmarks" / "train" / "warehouse" / "warehouse" / "IAM" / "seed_0.tsv"
-    ).exists()
-    log = (
-        results / "logs" / "train" / "warehouse" / "warehouse" / "IAM" / "seed_0.log"
-    ).read_text()
+    assert (results / "figures" / experiment / "fig5.png").stat().st_size > 10_000
+    run = f"{experiment}/{experiment}/IAM/seed_0"
+    assert (results / "benchmarks" / "train" / f"{run}.tsv").exists()
+    log = (results / "logs" / "train" / f"{run}.log").read_text()
     assert "transitions/s" in log and "ETA" in log
-    assert (smoke_run / "report" / "_build" / "html" / "index.html").exists()
+    book = smoke_run / "report" / "_build" / "html"
+    assert (book / "index.html").exists()
+    assert "not run in this build" not in (book / f"{experiment}.html").read_text()
 
 
 def test_smoke_book_works_offline_in_a_browser(smoke_run):
@@ -98,10 +105,13 @@ def test_rerun_is_a_no_op_and_plot_change_does_not_retrain(smoke_run):
     assert "train" not in _job_counts(done.stdout)
 
 
-def test_same_seed_gives_byte_identical_episode_log_apart_from_wall_time(smoke_run, tmp_path):
+@pytest.mark.parametrize("experiment", sorted(SMOKE))
+def test_same_seed_gives_byte_identical_episode_log_apart_from_wall_time(
+    smoke_run, tmp_path, experiment
+):
     other = tmp_path / "again"
     other.mkdir()
-    run = "results/runs/warehouse/warehouse/LSTM/seed_0/monitor.csv"
+    run = f"results/runs/{experiment}/{experiment}/LSTM/seed_0/monitor.csv"
     snakemake(other, "--cores", "1", "--config", "preset=smoke", "--", run)
     assert without_wall_time(smoke_run / run) == without_wall_time(other / run)
 
