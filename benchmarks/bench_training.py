@@ -1,6 +1,6 @@
 """Training throughput per model, against the machine's compute-bound limit.
 
-    .venv/bin/python benchmarks/bench_training.py [--experiment warehouse] [--steps 4096]
+    .venv/bin/python benchmarks/bench_training.py [--experiment warehouse|traffic] [--steps 4096]
 
 For each model of the experiment, one short PPO run on one torch thread through the same
 `train()` the pipeline uses, reporting transitions/s. The compute-bound limit of the same model
@@ -21,14 +21,13 @@ import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-from iam_repro.experiments import load_config, load_experiments, runs_table
+from iam_repro.experiments import OBS_DIM, load_config, load_experiments, runs_table
 from iam_repro.models import RecurrentCore, build_policy
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
-ENV_OBS_DIM = {"warehouse": 73}
-ENV_ACTIONS = {"warehouse": 4}
+ENV_ACTIONS = {"warehouse": 4, "traffic": 2}
 
 
 def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1.0) -> float:
@@ -102,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         resolved["budget"]["steps_per_worker"] = args.steps
         ppo = PPOConfig.from_dict(resolved["ppo"])
         env = resolved["env"]["name"]
-        obs_dim = ENV_OBS_DIM[env] * int(resolved["model"].get("frames", 1))
+        obs_dim = OBS_DIM[env] * int(resolved["model"].get("frames", 1))
         flops = update_flops(resolved["model"], ppo, obs_dim, ENV_ACTIONS[env])
         bound = ppo.transitions_per_update / (flops / rate)
         with tempfile.TemporaryDirectory() as tmp:

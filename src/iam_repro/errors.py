@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 
 from iam_repro.envs.requirements import MissingDependencyError
+from iam_repro.envs.traffic.network import NetworkBuildError
 from iam_repro.experiments import ConfigError
 from iam_repro.io.monitor import MonitorFormatError
 from iam_repro.io.run_info import RunInfoError
@@ -26,9 +27,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     MonitorFormatError,
     RunInfoError,
     MissingDependencyError,
+    NetworkBuildError,
     DeviceUnavailableError,
 )
-"""Config problems, corrupt or stale run files, a missing simulator, ROM or GPU."""
+"""Config problems, corrupt or stale run files, a missing or broken simulator, ROM or GPU."""
 
 
 @contextlib.contextmanager

@@ -26,7 +26,8 @@ monitor.csv, read directly            truncated lines, nan return, nan step, ...
 ... met by the aggregate step         test_analysis_tables: corrupt_monitor_and_duplicate_runs;
                                       here: NaN row and header-only log, earlier tables kept;
                                       tests/workflow/test_bad_input_dag.py: through snakemake
-missing SUMO / Atari ROM              test_requirements.py
+missing SUMO / Atari ROM              test_requirements.py; here: a traffic training job
+                                      without SUMO stops before starting any worker
 stale run.json (other config)         here (library), tests/workflow/test_bad_input_dag.py
 ====================================  ======================================================
 
@@ -423,6 +424,25 @@ def test_aggregation_with_current_configs_works_and_needs_every_folder(tmp_path:
 
 # --------------------------------------------------------------------------------------------
 # How a Snakemake job reports them
+
+
+def test_a_traffic_run_without_sumo_stops_with_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iam_repro.envs import requirements
+    from iam_repro.ppo.trainer import train
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing here: no sumo, no netconvert
+    monkeypatch.delenv("SUMO_HOME", raising=False)
+    monkeypatch.setattr(requirements, "_find_spec", lambda name: None)  # no eclipse-sumo
+    traffic = load_experiment(REPO / "config/experiments/traffic.yaml")
+    resolved = next(r.resolved for r in traffic.runs("smoke"))
+    with pytest.raises(SystemExit) as info, user_errors("training run traffic/FNN1"):
+        train(resolved, tmp_path / "monitor.csv.partial", emit=lambda line: None)
+    message = str(info.value)
+    assert message.startswith("iam-repro: training run traffic/FNN1 stopped\nSUMO (traffic")
+    assert "pip install eclipse-sumo==" in message and "Traceback" not in message
+    assert list(tmp_path.iterdir()) == []  # stopped before writing anything
 
 
 def test_user_errors_become_one_message_and_bugs_keep_their_traceback() -> None:

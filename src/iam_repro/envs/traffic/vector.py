@@ -23,6 +23,8 @@ import numpy as np
 from gymnasium import spaces
 
 from iam_repro.envs.process_vec import ProcessVecEnv
+from iam_repro.envs.requirements import require_sumo
+from iam_repro.envs.traffic.network import loop_network_file
 from iam_repro.envs.traffic.observation import OBS_DIM
 from iam_repro.envs.traffic.routes import NUM_CARS
 
@@ -91,7 +93,10 @@ class TrafficVecEnv(ProcessVecEnv):
             per-worker seed ranges (a deviation).
 
     Raises:
-        WorkerError: A worker could not build its TrafficSim (e.g. SUMO is not installed).
+        SumoNotFoundError: SUMO or libsumo is missing (checked here, before any worker starts,
+            so that the user sees the install command rather than a worker's traceback).
+        NetworkBuildError: netconvert could not build the network.
+        WorkerError: A worker could not build its TrafficSim.
     """
 
     def __init__(
@@ -106,6 +111,8 @@ class TrafficVecEnv(ProcessVecEnv):
     ) -> None:
         if int(num_envs) < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        require_sumo(libsumo=backend == "libsumo")
+        loop_network_file()  # built (or found in the cache) once, not raced for by N workers
         if seed is None:  # below 2**31: SUMO's --seed is a C int
             seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0] >> 1)
         self.seed = int(seed)
