@@ -259,10 +259,12 @@ def test_fake_book_shows_results_from_the_tables(fake_book: Path) -> None:
     import pandas as pd
 
     results = fake_book.parents[2] / "results"
-    summary = pd.read_csv(results / "tables" / "warehouse" / "summary.csv")
-    iam = summary.set_index("model").loc["IAM"]
-    warehouse = (fake_book / "warehouse.html").read_text()
-    assert f"{iam['mean']:.2f} (95% CI {iam['ci_low']:.2f} to {iam['ci_high']:.2f})" in warehouse
+    for experiment in ("warehouse", "traffic"):
+        summary = pd.read_csv(results / "tables" / experiment / "summary.csv")
+        iam = summary.set_index("model").loc["IAM"]
+        page = (fake_book / f"{experiment}.html").read_text()
+        assert f"{iam['mean']:.2f} (95% CI {iam['ci_low']:.2f} to {iam['ci_high']:.2f})" in page
+        assert "not run in this build" not in page
     intro = (fake_book / "intro.html").read_text()
     assert intro.count("verdict-not-run") == 1  # only claim 7 (Atari) has no results
     assert "verdict-partly" in intro and "verdict-not-reproduced" in intro
@@ -280,8 +282,9 @@ def test_book_builds_when_nothing_has_run(tmp_path: Path) -> None:
     _require_build_tools()
     results = write_fake_results(tmp_path / "results", [], preset="smoke")
     html_dir = build_book(REPORT_SRC, results, tmp_path / "out", MATHJAX_DIR)
-    warehouse = (html_dir / "warehouse.html").read_text()
-    assert "warehouse: not run in this build" in warehouse
+    for experiment in ("warehouse", "traffic"):
+        page = (html_dir / f"{experiment}.html").read_text()
+        assert f"{experiment}: not run in this build" in page
     intro = (html_dir / "intro.html").read_text()
     assert intro.count("verdict-not-run") == 7
     assert "none (nothing has been run yet)" in intro
