@@ -23,6 +23,7 @@ __all__ = [
     "OBS_DIM",
     "FakeEnv",
     "alive",
+    "assert_same_steps",
     "driver_code",
     "descendants",
     "read_pids",
@@ -126,6 +127,20 @@ class FakeEnv:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if self.hang_on_close:
             time.sleep(60)
+
+
+# ---------------------------------------------------------------------- comparing two envs
+
+
+def assert_same_steps(first: Any, second: Any, actions: Any) -> None:
+    """Step two vector envs with the same actions; every output and info entry must be equal."""
+    for a in actions:
+        out1, out2 = first.step(a), second.step(a)
+        for x, y in zip(out1[:4], out2[:4], strict=True):
+            np.testing.assert_array_equal(x, y)
+        assert out1[4].keys() == out2[4].keys()
+        for key in out1[4]:
+            np.testing.assert_array_equal(out1[4][key], out2[4][key])
 
 
 # ---------------------------------------------------------------------- process inspection

@@ -30,6 +30,7 @@ from tests.unit.fake_process_env import (
     OBS_DIM,
     FakeEnv,
     alive,
+    assert_same_steps,
     descendants,
     driver_code,
     read_pids,
@@ -172,13 +173,8 @@ def test_checkpoint_round_trip_continues_bit_exactly(tmp_path: Path) -> None:
             first.step(a)
         save_checkpoint(tmp_path / "ckpt.pt", {"env": numpy_to_torch(first.get_state())})
         second.set_state(torch_to_numpy(load_checkpoint(tmp_path / "ckpt.pt")["env"]))
-        for a in actions[5:]:  # crosses two episode ends
-            out1, out2 = first.step(a), second.step(a)
-            for x, y in zip(out1[:4], out2[:4], strict=True):
-                np.testing.assert_array_equal(x, y)
-            assert out1[4].keys() == out2[4].keys()
-            for key in out1[4]:
-                np.testing.assert_array_equal(out1[4][key], out2[4][key])
+        # crosses two episode ends
+        assert_same_steps(first, second, actions[5:])
 
 
 def test_set_state_rejects_other_worker_count(env: ProcessVecEnv) -> None:

@@ -30,6 +30,7 @@ from iam_repro.ppo.checkpoint import (
     torch_to_numpy,
 )
 from tests.unit.fake_process_env import (
+    assert_same_steps,
     descendants,
     driver_code,
     read_pids,
@@ -143,13 +144,8 @@ def test_checkpoint_round_trip_continues_bit_exactly(sumo: None, tmp_path: Path)
             first.step(a)
         save_checkpoint(tmp_path / "ckpt.pt", {"env": numpy_to_torch(first.get_state())})
         second.set_state(torch_to_numpy(load_checkpoint(tmp_path / "ckpt.pt")["env"]))
-        for a in actions[k:]:  # crosses the episode end and the reset's carry-over
-            out1, out2 = first.step(a), second.step(a)
-            for x, y in zip(out1[:4], out2[:4], strict=True):
-                np.testing.assert_array_equal(x, y)
-            assert out1[4].keys() == out2[4].keys()
-            for key in out1[4]:
-                np.testing.assert_array_equal(out1[4][key], out2[4][key])
+        # crosses the episode end and the reset's carry-over
+        assert_same_steps(first, second, actions[k:])
 
 
 def test_worker_error_from_trafficsim(sumo: None) -> None:
