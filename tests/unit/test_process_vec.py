@@ -269,6 +269,21 @@ def test_close_terminates_then_kills_stragglers(hang: bool | str, at_least_s: fl
     assert at_least_s <= took < at_least_s + 1.0
 
 
+def test_workers_outlive_a_sigterm_while_serving() -> None:
+    """Slurm signals every process of a job: the workers must stay until the trainer (which
+    checkpoints after its update) closes them."""
+    with make_env(2) as env, make_env(2) as reference:
+        env.reset(seed=3)
+        reference.reset(seed=3)
+        for pid in env.worker_pids:
+            os.kill(pid, signal.SIGTERM)
+        time.sleep(0.2)
+        assert all(alive(pid) for pid in env.worker_pids)
+        assert_same_steps(env, reference, [np.array([1, 0])] * 5)
+        pids = env.worker_pids
+    assert wait_gone(pids, 0.1) == []
+
+
 def test_garbage_collection_closes_the_workers() -> None:
     env = make_env(2)
     env.reset()

@@ -142,7 +142,7 @@ def _shutdown(
             proc.wait(max(0.0, deadline - time.monotonic()))
     stragglers = [proc for proc in procs if proc.poll() is None]
     for proc in stragglers:
-        proc.terminate()  # the worker turns SIGTERM into SystemExit and closes its environment
+        proc.terminate()  # a closing worker turns SIGTERM into SystemExit and closes its env
     for proc in stragglers:
         try:
             proc.wait(1.0)

@@ -27,8 +27,13 @@ Why the worker guards its streams and signals:
 - SIGINT is ignored: the parent, not the worker, decides how to shut down (it sends ``c``).
   The parent also starts each worker in its own process group, so a terminal's Ctrl-C (sent to
   the foreground group) reaches only the parent, and the worker is safe from it even before this
-  module has run. SIGTERM raises ``SystemExit`` so that the
-  environment (and a TraCI sumo child) is still closed.
+  module has run.
+- SIGTERM is ignored while the worker serves its parent and honoured once it is closing. Slurm
+  (``scancel --signal=TERM``, a time limit) signals every process of a job, workers included:
+  the training process then saves a checkpoint after its current update, which needs the
+  workers alive until it closes them. Once closing (close message or end of input), SIGTERM
+  raises ``SystemExit`` so that the environment (and a TraCI sumo child) is still closed; the
+  parent's shutdown sends it only then, and kills a worker that does not go.
 - End of input (the parent exited, even by ``kill -9``) ends the worker at once, closing its
   environment.
 
@@ -180,6 +185,7 @@ class _Worker:
                         self.init(body)
                         parts = ()
                     elif opcode == OP_CLOSE:
+                        _start_closing()
                         self.close_env()
                         self.reply(STATUS_OK)
                         return
@@ -193,7 +199,13 @@ class _Worker:
         except BrokenPipeError:
             pass  # the parent has gone while we were replying
         finally:
+            _start_closing()
             self.close_env()
+
+
+def _start_closing() -> None:
+    global _closing
+    _closing = True
 
 
 def _first(result: Any) -> Any:
@@ -201,14 +213,19 @@ def _first(result: Any) -> Any:
     return result[0] if isinstance(result, tuple) else result
 
 
-def _raise_system_exit(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
+_closing = False
+"""Set once the worker has been told to close (or its parent has gone): SIGTERM then exits."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    if _closing:
+        raise SystemExit(128 + signum)
 
 
 def main() -> None:
     """Set up the streams and signals (see the module docstring), then serve the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _raise_system_exit)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     # Private, non-inheritable copies of the protocol pipes; fds 0/1 become harmless.
     reader = io.BufferedReader(io.FileIO(os.dup(0), "rb"), buffer_size=1 << 16)
     writer = io.BufferedWriter(io.FileIO(os.dup(1), "wb"), buffer_size=1 << 16)
