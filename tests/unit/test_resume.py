@@ -149,9 +149,10 @@ def test_kill_9_at_random_points_then_resume_gives_the_unbroken_log(model, refer
     assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
 
 
-def test_sigterm_saves_a_checkpoint_and_the_run_resumes(reference, tmp_path):
+@pytest.mark.parametrize("model", ["FNN1", "traffic/FNN1"])
+def test_sigterm_saves_a_checkpoint_and_the_run_resumes(model, reference, tmp_path):
     child = start_child(
-        "FNN1",
+        model,
         tmp_path,
         progress_interval_s=1e-3,
         checkpoint_interval_s=1e9,
@@ -160,7 +161,10 @@ def test_sigterm_saves_a_checkpoint_and_the_run_resumes(reference, tmp_path):
     for line in child.stdout:  # a progress line after every update
         if " step 512/" in line:
             break
-    child.send_signal(signal.SIGTERM)
+    # As Slurm does (scancel --signal=TERM, time limit): every process of the job, the traffic
+    # env's worker processes too.
+    for pid in [child.pid, *descendants(child.pid)]:
+        os.kill(pid, signal.SIGTERM)
     out, err = child.communicate(timeout=120)
     assert child.returncode == 1, (child.returncode, err[-2000:])
     assert "TrainingInterrupted" in err and "stopped on request" in err
@@ -168,9 +172,9 @@ def test_sigterm_saves_a_checkpoint_and_the_run_resumes(reference, tmp_path):
     assert not (tmp_path / "monitor.csv").exists()
 
     messages: list[str] = []
-    run_training(RESOLVED["FNN1"], tmp_path, emit=messages.append)
+    run_training(RESOLVED[model], tmp_path, emit=messages.append)
     assert any("resumed from checkpoint" in m for m in messages)
-    expected = reference("FNN1") / "monitor.csv"
+    expected = reference(model) / "monitor.csv"
     assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
 
 
