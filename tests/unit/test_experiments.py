@@ -586,7 +586,7 @@ def test_every_shipped_experiment_is_loaded():
     ("preset", "models", "seeds", "budget", "window", "threshold"),
     [
         ("smoke", ["FNN1", "FNN32", "LSTM", "IAM"], [0, 1], 1024, 256, -42.0),
-        ("quick", ["FNN1", "FNN32", "LSTM", "IAM"], [0, 1], 102400, 10240, -10.0),
+        ("quick", ["FNN1", "FNN32", "LSTM", "IAM"], [0, 1], 204800, 20480, -10.0),
         (
             "paper",
             ["FNN1", "FNN32", "LSTM", "IAM", "IAM_static"],
