@@ -10,4 +10,6 @@ scripts/setup.sh --browser
 # Under CI (root, fresh Debian) the Slurm test must run, not skip: tests/workflow/test_slurm.py
 # starts a one-node cluster with scripts/slurm_local.sh and fails when it cannot.
 if [ "${CI:-}" = true ]; then export IAM_REPRO_REQUIRE_SLURM=${IAM_REPRO_REQUIRE_SLURM:-1}; fi
+# setup.sh installs SUMO, so the traffic tests must run, not skip (tests/sumo.py).
+export IAM_REPRO_REQUIRE_SUMO=${IAM_REPRO_REQUIRE_SUMO:-1}
 .venv/bin/pytest "$@"

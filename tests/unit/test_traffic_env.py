@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iam_repro.envs.requirements import SumoNotFoundError, require_sumo
 from iam_repro.envs.traffic import MAX_EPISODE_STEPS, OBS_DIM, TrafficSim
 from iam_repro.envs.traffic.controller import TrafficLightController
+from tests.sumo import require_sumo_or_skip
 
 GOLDEN_PATH = Path(__file__).parent.parent / "data" / "traffic_golden.json"
 VARIANTS = {"legacy_departspeed0": True, "sumo128_defaults": False}  # -> depart_speed_zero
@@ -33,10 +33,7 @@ GOLDEN_CONTROLLER_KEYS = (
 
 @pytest.fixture(scope="module", autouse=True)
 def sumo_installed() -> None:
-    try:
-        require_sumo()
-    except SumoNotFoundError as err:
-        pytest.skip(f"SUMO is not installed: {err}")
+    require_sumo_or_skip()
 
 
 @cache

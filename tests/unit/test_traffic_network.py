@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from iam_repro.envs.requirements import SumoInstallation, SumoNotFoundError, require_sumo
+from iam_repro.envs.requirements import SumoInstallation
 from iam_repro.envs.traffic import network
 from iam_repro.envs.traffic.network import (
     NET_FILE,
@@ -24,6 +24,7 @@ from iam_repro.envs.traffic.network import (
     netconvert_command,
     plain_xml,
 )
+from tests.sumo import require_sumo_or_skip
 
 # Copied unchanged from shared/reference/traffic_net (see tests/data/README.md).
 REFERENCE_NET = Path(__file__).resolve().parents[1] / "data" / "traffic_net"
@@ -34,10 +35,7 @@ def reference(name: str) -> Path:
 
 
 def sumo_or_skip() -> None:
-    try:
-        require_sumo(("netconvert",), libsumo=False)
-    except SumoNotFoundError as err:
-        pytest.skip(f"SUMO is not installed: {err}")
+    require_sumo_or_skip(("netconvert",), libsumo=False)
 
 
 def elements(root: ET.Element, ignore: dict[str, set[str]] | None = None) -> list[tuple]:

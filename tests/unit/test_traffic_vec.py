@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from iam_repro.envs.process_vec import WorkerError
-from iam_repro.envs.requirements import SumoNotFoundError, require_sumo
 from iam_repro.envs.traffic.vector import (
     DISJOINT_STRIPE,
     MAX_DISJOINT_WORKERS,
@@ -29,6 +28,7 @@ from iam_repro.ppo.checkpoint import (
     save_checkpoint,
     torch_to_numpy,
 )
+from tests.sumo import require_sumo_or_skip
 from tests.unit.fake_process_env import (
     assert_same_steps,
     descendants,
@@ -44,10 +44,7 @@ EPISODE = 250
 
 @pytest.fixture(scope="module")
 def sumo() -> None:
-    try:
-        require_sumo()
-    except SumoNotFoundError as err:
-        pytest.skip(f"SUMO is not installed: {err}")
+    require_sumo_or_skip()
 
 
 def sim_trajectory(seed: int, actions: np.ndarray) -> list[tuple]:
