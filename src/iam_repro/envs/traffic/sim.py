@@ -34,7 +34,7 @@ import numpy as np
 from iam_repro.envs.requirements import require_sumo
 from iam_repro.envs.traffic.controller import TrafficLightController
 from iam_repro.envs.traffic.network import loop_network_file
-from iam_repro.envs.traffic.observation import OBS_DIM
+from iam_repro.envs.traffic.observation import OBS_DIM, count_vehicle
 from iam_repro.envs.traffic.routes import write_route_file
 
 __all__ = [
@@ -166,14 +166,7 @@ class TrafficSim:
         get_position, get_waiting = self._get_position, self._get_waiting
         for vehicle in self._get_ids():
             x, y = get_position(vehicle)
-            # Pixel index, evaluated as in the original (see observation.py): only the column
-            # and the row through the junction (pixel 12) reach the observation.
-            ix = round((x + 10.0) * 0.25 - 0.5)
-            iy = round((y + 10.0) * 0.25 - 0.5)
-            if ix == 12 and 4 <= iy <= 18:
-                obs[18 - iy] += 1.0
-            if iy == 12 and 4 <= ix <= 18:
-                obs[ix + 11] += 1.0
+            count_vehicle(obs, x, y)
             waiting -= min(get_waiting(vehicle), 1.0)
         reward = waiting / SCALING_FACTOR
         terminated = self._min_expected() <= 0
