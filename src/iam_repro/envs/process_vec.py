@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -212,9 +212,6 @@ class ProcessVecEnv(VectorEnv):
         self._obs_dtype = np.dtype(single_observation_space.dtype)
         self._obs_shape = tuple(single_observation_space.shape)
         self._obs_nbytes = int(np.prod(self._obs_shape, dtype=np.int64)) * self._obs_dtype.itemsize
-        self._action_nbytes = (
-            int(np.prod(self._action_shape, dtype=np.int64)) * self._action_dtype.itemsize
-        )
         self._needs_reset = True
 
         self._procs: list[subprocess.Popen[bytes]] = []
@@ -323,12 +320,9 @@ class ProcessVecEnv(VectorEnv):
         terminated = np.empty(n, dtype=bool)
         truncated = np.empty(n, dtype=bool)
         final: dict[int, np.ndarray] = {}
-        header = HEADER.pack(OP_STEP, self._action_nbytes)
         with self._closing_on_error():
             for w in range(n):
-                writer = self._writers[w]
-                writer.write(header + actions[w].tobytes())
-                writer.flush()
+                self._send(w, OP_STEP, actions[w].tobytes())
             for w, reply in enumerate(self._receive_all(OP_STEP)):
                 rewards[w], terminated[w], truncated[w] = STEP_HEAD.unpack_from(reply)
                 obs[w] = self._decode_obs(reply, STEP_HEAD.size)
@@ -419,8 +413,15 @@ class ProcessVecEnv(VectorEnv):
                 raise ValueError(f"actions must be in {low}..{high}, got {actions!r}")
         return np.ascontiguousarray(actions, dtype=self._action_dtype)
 
-    def _closing_on_error(self) -> _CloseOnError:
-        return _CloseOnError(self)
+    @contextlib.contextmanager
+    def _closing_on_error(self) -> Iterator[None]:
+        """Any exception while talking to the workers shuts them all down: the pipes are then
+        out of step (replies unread), so the environment cannot be used again."""
+        try:
+            yield
+        except BaseException:
+            self.close()
+            raise
 
     def _send(self, w: int, opcode: bytes, body: bytes) -> None:
         writer = self._writers[w]
@@ -469,20 +470,3 @@ class ProcessVecEnv(VectorEnv):
             count=self._obs_nbytes // self._obs_dtype.itemsize,
             offset=offset,
         ).reshape(self._obs_shape)
-
-
-class _CloseOnError:
-    """Context manager: any exception while talking to the workers shuts them all down.
-
-    The pipes are then out of step (replies unread), so the environment cannot be used again.
-    """
-
-    def __init__(self, env: ProcessVecEnv) -> None:
-        self.env = env
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            self.env.close()
