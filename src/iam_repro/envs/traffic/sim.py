@@ -90,6 +90,8 @@ class TrafficSim:
         carry_over_quirk: Keep the controller memory across resets, as the original does.
         backend: ``"libsumo"`` (in this process) or ``"traci"`` (a ``sumo`` subprocess; slow,
             for debugging).
+        net_file: The built loop network; default :func:`loop_network_file` (a vector env
+            builds it once and hands the path to every worker).
 
     Nothing is started by the constructor; :meth:`reset` starts SUMO.
     """
@@ -101,6 +103,7 @@ class TrafficSim:
         depart_speed_zero: bool = True,
         carry_over_quirk: bool = True,
         backend: str = "libsumo",
+        net_file: str | os.PathLike[str] | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -112,7 +115,7 @@ class TrafficSim:
         self.carry_over_quirk = bool(carry_over_quirk)
         installation = require_sumo(("sumo", "netconvert"), libsumo=backend == "libsumo")
         self._sumo_binary = os.fspath(installation.programs["sumo"])
-        self._net_file = loop_network_file()
+        self._net_file = Path(net_file) if net_file is not None else loop_network_file()
         self._next_seed = int(seed) + 1
         self._episode_seed: int | None = None
         self._controller = TrafficLightController(carry_over_quirk=self.carry_over_quirk)

@@ -112,7 +112,8 @@ class TrafficVecEnv(ProcessVecEnv):
         if int(num_envs) < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         require_sumo(libsumo=backend == "libsumo")
-        loop_network_file()  # built (or found in the cache) once, not raced for by N workers
+        # Built (or found in the cache) once here; the workers take its path.
+        net_file = loop_network_file()
         if seed is None:  # below 2**31: SUMO's --seed is a C int
             seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0] >> 1)
         self.seed = int(seed)
@@ -121,6 +122,7 @@ class TrafficVecEnv(ProcessVecEnv):
             "depart_speed_zero": bool(depart_speed_zero),
             "carry_over_quirk": bool(carry_over_quirk),
             "backend": backend,
+            "net_file": str(net_file),
         }
         seeds = worker_seeds(self.seed, int(num_envs), overlapping=self.overlapping_worker_seeds)
         super().__init__(
