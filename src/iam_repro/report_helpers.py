@@ -928,7 +928,7 @@ def chapter_texts(chapter: ChapterResults) -> dict[str, str]:
         "preset_note": preset_note(chapter.preset),
         "seeds": seeds_text(chapter.summary),
         "frames": str(panel.frames),
-        "threshold": MISSING,
+        "threshold": _claimed_threshold(chapter.claims),
     }
     per_model = (
         compute_per_model(chapter.compute).set_index("model")
@@ -943,7 +943,6 @@ def chapter_texts(chapter: ChapterResults) -> dict[str, str]:
         texts[f"wall_{role}"] = MISSING if row is None else format_duration(row["wall_time_s"])
     for number in panel.claims:
         texts[f"claim{number}"] = claim_verdict_text(chapter.claims, number)
-    texts["threshold"] = _claimed_threshold(chapter.claims)
     return texts
 
 
@@ -1039,7 +1038,7 @@ def traffic_texts(paper: pd.DataFrame | None = None) -> dict[str, str]:
     """Calibration numbers the traffic chapter quotes, by glue name (no prefix).
 
     Keys: sumo_version (the pinned SUMO release, ``iam_repro.envs.requirements.SUMO_VERSION``),
-    random, random_std, heuristic, switch20, policy_episodes (from ``TRAFFIC_POLICY_RETURNS``
+    random, random_std, heuristic, policy_episodes (from ``TRAFFIC_POLICY_RETURNS``
     and ``TRAFFIC_POLICY_EPISODES``), paper_start and
     paper_start_step (the earliest traffic point of the paper's Fig. 5, from the packaged
     reference table).
@@ -1054,7 +1053,6 @@ def traffic_texts(paper: pd.DataFrame | None = None) -> dict[str, str]:
         "sumo_version": SUMO_VERSION,
         "random": format_fixed(returns["uniform random"][0], 1),
         "random_std": format_fixed(returns["uniform random"][1], 1),
-        "switch20": format_fixed(returns["switch every 20 steps"][0], 1),
         "heuristic": format_fixed(returns["queue-greedy heuristic (memoryless)"][0], 1),
         "policy_episodes": str(TRAFFIC_POLICY_EPISODES),
         "paper_start": MISSING if first is None else format_fixed(first["mean_return"], 0),
