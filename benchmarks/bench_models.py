@@ -29,7 +29,8 @@ MODELS = {
         {
             "FNN1": {"kind": "fnn", "hidden": [640, 256]},
             "FNN8": {"kind": "fnn", "hidden": [640, 256], "frames": 8},
-            "LSTM": {"kind": "lstm", "fc": [640], "hidden": 256},
+            "LSTM": {"kind": "lstm", "fc": [], "hidden": 256},
+            "LSTM_fc": {"kind": "lstm", "fc": [640], "hidden": 256},
             "IAM": {"kind": "iam", "fnn": [576, 256], "memory": 64, "dset": WAREHOUSE_DSET},
             "IAM_static": {"kind": "iam", "fnn": [576, 256], "memory": 64, "dset": "all"},
         },
@@ -41,7 +42,8 @@ MODELS = {
         {
             "FNN1": {"kind": "fnn", "hidden": [256, 64]},
             "FNN32": {"kind": "fnn", "hidden": [256, 64], "frames": 32},
-            "LSTM": {"kind": "lstm", "fc": [256], "hidden": 128},
+            "LSTM": {"kind": "lstm", "fc": [], "hidden": 128},
+            "LSTM_fc": {"kind": "lstm", "fc": [256], "hidden": 128},
             "IAM": {"kind": "iam", "fnn": [248, 64], "memory": 8, "dset": [13, 14, 28, 29]},
             "IAM_static": {"kind": "iam", "fnn": [248, 64], "memory": 8, "dset": "all"},
         },

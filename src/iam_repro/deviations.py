@@ -1,8 +1,9 @@
 """Every way a run departs from the original protocol, for the report's deviations table.
 
 The original is: PPO as `PPOConfig()` (spec/ppo.md), the environment with its quirks on
-(spec/warehouse.md, spec/traffic.md), LSTM cells (spec/models.md). A run's resolved config is
-compared against that; anything else is a named deviation with a one-line description.
+(spec/warehouse.md, spec/traffic.md), LSTM cells, and an LSTM baseline fed the raw observation
+(spec/models.md). A run's resolved config is compared against that; anything else is a named
+deviation with a one-line description.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ DESCRIPTIONS: dict[str, str] = {
     "env.carry_over_quirk": "the traffic-light controller's memory carried over across resets",
     "env.overlapping_worker_seeds": "worker w's episode j uses seed S + w + j (workers overlap)",
     "model.cell": "recurrent cell type (the paper uses LSTM everywhere)",
+    "model.fc": (
+        "FC layers before the LSTM baseline's cell (LSTM_fc: the authors' evident intent); the "
+        "original fed the raw observation to the LSTM, which produced the paper's LSTM curves"
+    ),
 }
 
 #: Environment options of the original (anything else set in a config is a deviation). Options
@@ -70,9 +75,14 @@ def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
     for name, value in sorted(env.get("options", {}).items()):
         if name in originals and value != originals[name]:
             rows.append(_row(f"env.{name}", value, originals[name]))
-    cell = resolved["model"].get("cell", "lstm")
-    if resolved["model"].get("kind") in ("lstm", "iam") and cell != "lstm":
+    model = resolved["model"]
+    cell = model.get("cell", "lstm")
+    if model.get("kind") in ("lstm", "iam") and cell != "lstm":
         rows.append(_row("model.cell", cell, "lstm"))
+    # The original's model builder overwrote its FC output with the observation before the LSTM
+    # (spec/models.md, notes): any FC layer there is something the paper's LSTM never had.
+    if model.get("kind") == "lstm" and model.get("fc"):
+        rows.append(_row("model.fc", model["fc"], []))
     return rows
 
 

@@ -1,9 +1,15 @@
 """The deviations table names every departure from the original protocol and nothing else."""
 
 import copy
+from pathlib import Path
+
+import pytest
 
 from iam_repro.deviations import deviations_table, run_deviations
+from iam_repro.experiments import load_experiment
 from iam_repro.ppo.config import PPOConfig
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "config" / "experiments"
 
 
 def _resolved(**changes):
@@ -85,3 +91,23 @@ def test_each_traffic_option_off_is_a_named_deviation():
     for row in rows.values():
         assert (row["value"], row["original"]) == ("False", "True")
         assert row["description"] != "changed from the original"  # each has its own words
+
+
+def test_an_lstm_with_fc_layers_is_a_deviation_and_obs_to_lstm_is_not():
+    # spec/models.md, notes: the original fed the raw observation to its LSTM baseline.
+    assert run_deviations(_resolved(model__kind="lstm", model__fc=[])) == []
+    (row,) = run_deviations(_resolved(model__kind="lstm", model__fc=[640]))
+    assert (row["option"], row["value"], row["original"]) == ("model.fc", "[640]", "[]")
+    assert "LSTM_fc" in row["description"] and "paper's LSTM curves" in row["description"]
+    # IAM's feed-forward branch is its own design, not the LSTM baseline's FC.
+    assert run_deviations(_resolved(model__fnn=[576, 256])) == []
+
+
+@pytest.mark.parametrize(("experiment", "fc"), [("warehouse", "[640]"), ("traffic", "[256]")])
+def test_of_the_shipped_models_only_lstm_fc_deviates(experiment, fc):
+    exp = load_experiment(EXPERIMENTS_DIR / f"{experiment}.yaml")
+    # Every model, whether or not a preset runs it (the table the aggregate rule writes).
+    table = deviations_table((m, exp.resolve(m, "paper", 0)) for m in exp.model_names)
+    assert table[["model", "option", "value", "original"]].values.tolist() == [
+        ["LSTM_fc", "model.fc", fc, "[]"]
+    ]

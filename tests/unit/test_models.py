@@ -42,7 +42,8 @@ def _one_torch_thread():
 SPEC_TABLE = [
     ("warehouse FNN (1 obs)", {"kind": "fnn", "frames": 1, "hidden": [640, 256]}, 73, 4, 211_841),
     ("warehouse FNN (8 obs)", {"kind": "fnn", "frames": 8, "hidden": [640, 256]}, 584, 4, 538_881),
-    ("warehouse LSTM", {"kind": "lstm", "fc": [640], "hidden": 256}, 73, 4, 966_529),
+    ("warehouse LSTM (as run)", {"kind": "lstm", "fc": [], "hidden": 256}, 73, 4, 339_201),
+    ("warehouse LSTM_fc (intent)", {"kind": "lstm", "fc": [640], "hidden": 256}, 73, 4, 966_529),
     (
         "warehouse IAM",
         {"kind": "iam", "fnn": [576, 256], "memory": 64, "dset": WAREHOUSE_DSET},
@@ -59,7 +60,8 @@ SPEC_TABLE = [
     ),
     ("traffic FNN (1 obs)", {"kind": "fnn", "hidden": [256, 64]}, 30, 2, 24_257),
     ("traffic FNN (32 obs)", {"kind": "fnn", "hidden": [256, 64]}, 960, 2, 262_337),
-    ("traffic LSTM", {"kind": "lstm", "fc": [256], "hidden": 128}, 30, 2, 205_185),
+    ("traffic LSTM (as run)", {"kind": "lstm", "fc": [], "hidden": 128}, 30, 2, 81_793),
+    ("traffic LSTM_fc (intent)", {"kind": "lstm", "fc": [256], "hidden": 128}, 30, 2, 205_185),
     (
         "traffic IAM",
         {"kind": "iam", "fnn": [248, 64], "memory": 8, "dset": TRAFFIC_DSET},
@@ -459,12 +461,15 @@ EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "config" / "experiments"
 SHIPPED_MODELS = {
     ("warehouse", "FNN1"): (73, 4, 211_841),
     ("warehouse", "FNN8"): (73, 4, 538_881),
-    ("warehouse", "LSTM"): (73, 4, 966_529),
+    # LSTM (one bias) 4*(in+H+1)*H + heads H*A + H + 1; LSTM_fc adds the FC's obs*fc weights.
+    ("warehouse", "LSTM"): (73, 4, 339_201),  # 4*(73+256+1)*256 + 1,024 + 257
+    ("warehouse", "LSTM_fc"): (73, 4, 966_529),  # 73*640 + 4*(640+256+1)*256 + 1,281
     ("warehouse", "IAM"): (73, 4, 214_145),
     ("warehouse", "IAM_static"): (73, 4, 226_433),
     ("traffic", "FNN1"): (30, 2, 24_257),
     ("traffic", "FNN32"): (30, 2, 262_337),
-    ("traffic", "LSTM"): (30, 2, 205_185),
+    ("traffic", "LSTM"): (30, 2, 81_793),  # 4*(30+128+1)*128 + 256 + 129
+    ("traffic", "LSTM_fc"): (30, 2, 205_185),  # 30*256 + 4*(256+128+1)*128 + 385
     ("traffic", "IAM"): (30, 2, 23_945),
     ("traffic", "IAM_static"): (30, 2, 24_777),
 }
@@ -480,6 +485,41 @@ def test_shipped_experiment_models_have_the_spec_parameter_counts(experiment, mo
     obs_dim, num_actions, expected = SHIPPED_MODELS[(experiment, model)]
     policy = build_policy(spec, obs_dim * spec["frames"], num_actions)
     assert count_parameters(policy) == expected
+
+
+# Per experiment: (observation width, actions, LSTM hidden size, LSTM_fc's FC width).
+LSTM_SIZES = {"warehouse": (73, 4, 256, 640), "traffic": (30, 2, 128, 256)}
+
+
+@pytest.mark.parametrize("experiment", list(LSTM_SIZES))
+def test_shipped_lstm_feeds_the_observation_to_the_cell_and_lstm_fc_an_fc_layer(experiment):
+    # spec/models.md, notes: the original overwrote its FC output with the observation, so the
+    # paper's LSTM is obs -> LSTM (no FC weights at all); LSTM_fc is FC -> LSTM.
+    obs, actions, hidden, fc = LSTM_SIZES[experiment]
+    exp = load_experiment(EXPERIMENTS_DIR / f"{experiment}.yaml")
+    heads = {
+        "heads.policy.weight": (actions, hidden),
+        "heads.value.weight": (1, hidden),
+        "heads.value.bias": (1,),
+    }
+
+    def shapes(model):
+        policy = build_policy(exp.resolve(model, "paper", 0)["model"], obs, actions)
+        return {name: tuple(p.shape) for name, p in policy.named_parameters()}
+
+    assert shapes("LSTM") == {
+        "core.weight_ih": (4 * hidden, obs),  # the cell's input width is the observation's
+        "core.weight_hh": (4 * hidden, hidden),
+        "core.bias": (4 * hidden,),
+        **heads,
+    }
+    assert shapes("LSTM_fc") == {
+        "trunk.layers.0.weight": (fc, obs),
+        "core.weight_ih": (4 * hidden, fc),
+        "core.weight_hh": (4 * hidden, hidden),
+        "core.bias": (4 * hidden,),
+        **heads,
+    }
 
 
 def test_traffic_iam_count_by_hand_from_shapes():

@@ -56,7 +56,8 @@ def build_policy(spec: Mapping[str, Any], obs_dim: int, num_actions: int) -> Pol
     Examples of ``spec``::
 
         {"kind": "fnn", "hidden": [640, 256]}
-        {"kind": "lstm", "fc": [640], "hidden": 256}                       # optional "cell": "gru"
+        {"kind": "lstm", "fc": [], "hidden": 256}     # obs -> LSTM; optional "cell": "gru"
+        {"kind": "lstm", "fc": [640], "hidden": 256}  # FC 640 -> LSTM
         {"kind": "iam", "fnn": [576, 256], "memory": 64, "dset": [0, 49, ..., 72]}
         {"kind": "iam", "fnn": [576, 256], "memory": 64, "dset": "all"}    # IAM_static
 

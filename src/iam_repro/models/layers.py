@@ -120,8 +120,9 @@ class RecurrentCore(nn.Module):
     ``fused`` calls ATen's kernels: ``torch.lstm_cell``/``gru_cell`` for T = 1 (rollouts; about
     half the loop's overhead) and ``torch.lstm``/``gru`` (oneDNN on CPU) between episode starts
     for T > 1. ``auto`` is ``fused`` except for T > 1 on large layers (input_size x H above
-    65,536, e.g. the 640 -> 256 LSTM), where oneDNN's backward is slower than the loop on one
-    thread; for IAM's memory and the traffic LSTM the fused training pass is 2-9x faster.
+    65,536, e.g. warehouse LSTM_fc's 640 -> 256), where oneDNN's backward is slower than the loop
+    on one thread; for IAM's memory and traffic LSTM_fc's 256 -> 128 the fused training pass is
+    2-9x faster.
     Note: FLOP counters (``torch.utils.flop_counter``) do not see the fused kernel; set
     ``impl = "loop"`` when counting FLOPs.
 

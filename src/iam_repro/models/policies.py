@@ -105,14 +105,19 @@ class FNNPolicy(Policy):
 
 
 class LSTMPolicy(Policy):
-    """Recurrent baseline: bias-free FC trunk, one recurrent layer, heads on its output.
+    """Recurrent baseline: optional bias-free FC trunk, one recurrent layer, heads on its output.
 
-    Parameters: FC weights + ``4 * (fc[-1] + H + 1) * H`` (LSTM, single bias) + heads; e.g.
-    warehouse: 73*640 + 4*(640+256+1)*256 + 256*4 + 257 = 966,529.
+    ``fc=()`` feeds the raw observation to the cell: the LSTM baseline as the original code ran
+    it (its FC output was overwritten before the LSTM; spec/models.md, notes).
+
+    Parameters: FC weights + ``4 * (in + H + 1) * H`` (LSTM, single bias; ``in`` = ``fc[-1]``,
+    or ``obs_dim`` without FC) + heads; e.g. warehouse, no FC (model LSTM):
+    4*(73+256+1)*256 + 256*4 + 257 = 339,201; FC 640 (model LSTM_fc):
+    73*640 + 4*(640+256+1)*256 + 256*4 + 257 = 966,529.
 
     Args:
         obs_dim: Observation width.
-        fc: FC trunk widths before the recurrent layer (may be empty).
+        fc: FC trunk widths before the recurrent layer (empty: the observation goes to the cell).
         hidden: Recurrent hidden size H.
         num_actions: Number of discrete actions.
         cell: "lstm" (the paper's) or "gru" (option).
@@ -125,7 +130,7 @@ class LSTMPolicy(Policy):
     def __init__(
         self,
         obs_dim: int,
-        fc: Sequence[int] = (640,),
+        fc: Sequence[int] = (),
         hidden: int = 256,
         *,
         num_actions: int,
