@@ -61,6 +61,8 @@ __all__ = [
     "TrainingSettings",
     "canonical_json",
     "config_digest",
+    "training_config",
+    "trajectory_digest",
     "experiment_from_dict",
     "load_config",
     "load_experiment",
@@ -83,7 +85,8 @@ KNOWN_ENVS: tuple[str, ...] = ("warehouse", "traffic")
 OBS_DIM: dict[str, int] = {"warehouse": 73, "traffic": 30}
 
 #: Keys of a resolved config that only the analysis reads: changing them must not make a
-#: finished training run stale, so :func:`config_digest` leaves them out by default.
+#: finished training run stale, so :func:`training_config` (a train job's params) and
+#: :func:`config_digest` leave them out.
 ANALYSIS_KEYS: tuple[str, ...] = ("preset", "summary_window", "threshold")
 
 
@@ -217,6 +220,7 @@ class Experiment:
             )
         model_spec = _model_with_defaults(spec["models"][model])
         budget, budget_key = _budget(spec, preset)
+        schedule = _schedule(spec, preset)
         # Validated at load for the preset's own models; checked again for any other pairing.
         ppo = _check_run_ppo(spec, self.path, model, preset, budget, budget_key)
         resolved = {
@@ -227,7 +231,8 @@ class Experiment:
             "model": model_spec,
             "seed": seed,
             "ppo": ppo.to_dict(),
-            "budget": {"steps_per_worker": budget},
+            # How far the run goes, and the span its learning-rate and clip decay follow.
+            "budget": {"steps_per_worker": budget, "schedule_steps_per_worker": schedule},
             "device": p.get("device", spec.get("device", "cpu")),
             "summary_window": p.get("summary_window", spec["summary_window"]),
             # A float always, so 35 and 35.0 give the same resolved config.
@@ -527,6 +532,14 @@ def canonical_json(obj: Any) -> str:
     )
 
 
+def training_config(resolved: Mapping[str, Any]) -> dict[str, Any]:
+    """What a training run's result depends on: the resolved config without the analysis-only
+    keys (:data:`ANALYSIS_KEYS`). A train job's params, and the config its run.json records, so
+    that changing a threshold, a summary window or a preset's name (same budget) retrains
+    nothing."""
+    return {k: v for k, v in resolved.items() if k not in ANALYSIS_KEYS}
+
+
 def config_digest(resolved: Mapping[str, Any], *, exclude: Iterable[str] = ANALYSIS_KEYS) -> str:
     """The first 16 hex digits of the SHA-256 of the canonical JSON of a resolved config.
 
@@ -539,6 +552,17 @@ def config_digest(resolved: Mapping[str, Any], *, exclude: Iterable[str] = ANALY
     excluded = set(exclude)
     payload = {k: v for k, v in resolved.items() if k not in excluded}
     return hashlib.sha256(canonical_json(payload).encode("ascii")).hexdigest()[:16]
+
+
+def trajectory_digest(resolved: Mapping[str, Any]) -> str:
+    """:func:`config_digest` without the budget's length (``budget.steps_per_worker``).
+
+    Two runs that differ only in how far they go follow the same trajectory up to the shorter
+    one's end (the schedule's span is kept), so a checkpoint with this digest can be resumed to
+    grow a finished run to a larger budget.
+    """
+    budget = {k: v for k, v in resolved["budget"].items() if k != "steps_per_worker"}
+    return config_digest({**resolved, "budget": budget})
 
 
 def _glob_escape(text: str) -> str:
@@ -981,6 +1005,20 @@ def _budget(spec: Mapping[str, Any], preset: str) -> tuple[int, str]:
             f"presets.{preset}.budget.steps_per_worker",
         )
     return spec["budget"]["steps_per_worker"], "budget.steps_per_worker"
+
+
+def _schedule(spec: Mapping[str, Any], preset: str) -> int:
+    """Steps per worker over which a preset's runs decay the learning rate and clip range.
+
+    A preset's own `budget.schedule_steps_per_worker` wins; otherwise the experiment's (whose
+    default is its `budget.steps_per_worker`, the paper's budget). So a shorter preset follows
+    the paper's schedule and stops early, unless it says otherwise.
+    """
+    top = spec["budget"]
+    own = spec["presets"][preset].get("budget", {})
+    return own.get(
+        "schedule_steps_per_worker", top.get("schedule_steps_per_worker", top["steps_per_worker"])
+    )
 
 
 def _check_semantics(spec: dict[str, Any], source: Path, known_envs: Sequence[str]) -> None:

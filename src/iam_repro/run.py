@@ -1,6 +1,6 @@
 """One training run from a resolved config to its finished run folder, resuming after a kill.
 
-The run folder gets `monitor.csv` and `run.json` only when training completed. Until then it
+The run folder gets `monitor.csv` and `run.json` only when training completed. Beside them it
 holds two side files that Snakemake does not know about (so it never deletes them):
 
 - `monitor.csv.partial`: the episode log as it grows;
@@ -9,18 +9,24 @@ holds two side files that Snakemake does not know about (so it never deletes the
 A restarted job finds them and continues from the checkpoint: the log is cut back to the
 checkpoint's offset, so the finished log is byte for byte the one an uninterrupted run writes
 (apart from its wall-clock column `t` and header `t_start`).
+
+Both stay after the run finishes (the log as a second name of `monitor.csv`, the checkpoint
+at the run's last update): when the budget grows (a quick run becoming a paper-scale one on
+the same schedule), Snakemake reruns the job and it continues from there instead of starting
+over, ending byte-identical to a run made at the larger budget in one go.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from iam_repro.experiments import config_digest
+from iam_repro.experiments import trajectory_digest
 from iam_repro.io.run_info import write_run_info
 from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint
 from iam_repro.ppo.trainer import train
@@ -36,7 +42,7 @@ def run_training(
     emit: Callable[[str], None] = print,
     torch_threads: int = 1,
     progress_interval_s: float = 30.0,
-    checkpoint_interval_s: float = 300.0,
+    checkpoint_interval_s: float = train.__kwdefaults__["checkpoint_interval_s"],
     stop_on_signals: bool = False,
 ) -> dict[str, Any]:
     """Train the run described by `resolved` into `run_dir`; returns its metrics.
@@ -77,8 +83,7 @@ def run_training(
     metrics["slurm_job_id"] = os.environ.get("SLURM_JOB_ID")
     metrics["cuda_visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
     write_run_info(run_dir / "run.json", config=resolved, metrics=metrics)
-    os.replace(partial, run_dir / "monitor.csv")
-    checkpoint.unlink(missing_ok=True)  # the run is complete; nothing left to resume
+    _publish(partial, run_dir / "monitor.csv")
     emit(
         f"[{resolved['run_id']}] done: {metrics['transitions']:,} transitions in "
         f"{metrics['wall_time_s']:.1f} s ({metrics['transitions_per_s']:,.0f} transitions/s)"
@@ -102,15 +107,43 @@ def resumable_checkpoint(
         payload = load_checkpoint(checkpoint)
     except CheckpointError as error:
         payload, why = None, str(error)
+    budget = resolved["budget"]["steps_per_worker"]
     if payload is not None:
-        if payload.get("config_digest") != config_digest(resolved):
+        step = payload["loop"]["step"]
+        if payload.get("config_digest") != trajectory_digest(resolved):
             why = f"{checkpoint} was written for a different config"
+        elif step > budget:
+            why = f"{checkpoint} is at step {step:,}, past this run's budget of {budget:,}"
         elif not partial.exists() or partial.stat().st_size < payload["monitor_offset"]:
             why = f"{partial} is missing or shorter than {checkpoint} expects"
     if why is not None:
         emit(f"[{resolved['run_id']}] not resuming, starting over: {why}")
         return None
+    _own_copy(partial)  # the log is about to be cut back and appended to
     return payload
+
+
+def _publish(partial: Path, monitor: Path) -> None:
+    """Give the finished log its final name and keep `partial` as a second name of it.
+
+    A hard link costs no space; where links are not supported, a copy (written atomically).
+    """
+    tmp = monitor.with_name(monitor.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(partial, tmp)
+    except OSError:
+        shutil.copyfile(partial, tmp)
+    os.replace(tmp, monitor)
+
+
+def _own_copy(path: Path) -> None:
+    """Break a hard link to `path` (see `_publish`), so that writing to it leaves a finished
+    monitor.csv of an earlier budget untouched."""
+    if path.stat().st_nlink > 1:
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, path)
 
 
 @contextlib.contextmanager

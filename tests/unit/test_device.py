@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,48 @@ def test_a_run_asking_for_a_missing_gpu_stops_before_writing_anything(monkeypatc
     with pytest.raises(DeviceUnavailableError, match="experiment 'warehouse'"):
         run_training(resolved, tmp_path / "run", emit=lambda line: None)
     assert list((tmp_path / "run").iterdir()) == []
+
+
+@pytest.mark.parametrize("model", ["FNN8", "LSTM", "IAM"])
+def test_training_crosses_to_numpy_only_through_to_host(model, monkeypatch, tmp_path):
+    """`.numpy()` on a CUDA tensor raises: with `device: cuda` the first update used to stop on
+    `rollout.episode_start.numpy()`. Here every Tensor.numpy() call that does not come from
+    `to_host` (which moves the tensor to the host first) fails, through a whole run, a
+    checkpoint and a resume -- so no such call is left, without needing a GPU."""
+    from iam_repro.ppo import device as device_module
+    from iam_repro.ppo.checkpoint import load_checkpoint
+    from iam_repro.ppo.trainer import TrainingInterrupted, train
+
+    numpy = torch.Tensor.numpy
+
+    def guarded(self, *args, **kwargs):
+        caller = sys._getframe(1).f_code
+        if caller is not device_module.to_host.__code__:
+            raise AssertionError(
+                f"Tensor.numpy() called from {caller.co_filename}:{caller.co_name}"
+            )
+        return numpy(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "numpy", guarded)
+    with pytest.raises(AssertionError, match="called from"):  # the guard is live
+        torch.zeros(1).numpy()
+
+    experiment = load_experiment(REPO / "config/experiments/warehouse.yaml")
+    [resolved] = [r.resolved for r in experiment.runs("smoke") if r.model == model and r.seed == 0]
+    resolved = {**resolved, "budget": {**resolved["budget"], "steps_per_worker": 512}}
+    calls = iter(range(10))
+    with pytest.raises(TrainingInterrupted):
+        train(
+            resolved,
+            tmp_path / "monitor.csv",
+            emit=lambda _: None,
+            checkpoint_path=tmp_path / "checkpoint.pt",
+            stop_requested=lambda: next(calls) == 1,
+        )
+    metrics = train(
+        resolved,
+        tmp_path / "monitor.csv",
+        emit=lambda _: None,
+        resume=load_checkpoint(tmp_path / "checkpoint.pt"),
+    )
+    assert metrics["steps_per_worker"] == 512

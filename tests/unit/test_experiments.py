@@ -24,6 +24,8 @@ from iam_repro.experiments import (
     Experiment,
     canonical_json,
     config_digest,
+    training_config,
+    trajectory_digest,
     experiment_from_dict,
     load_config,
     load_experiment,
@@ -115,9 +117,10 @@ def test_shipped_config_loads():
     ("preset", "models", "seeds", "budget", "window", "threshold"),
     [
         ("smoke", ["FNN1", "FNN8", "LSTM", "IAM"], [0, 1], 2048, 256, 12.0),
-        ("quick", ["FNN1", "FNN8", "LSTM", "IAM"], [0, 1], 102400, 10240, 35.0),
+        ("quick", ["FNN1", "FNN8", "LSTM", "IAM"], [0, 1], 204800, 20480, 35.0),
         (
             "paper",
+            # LSTM_fc runs only on request (the lstm_variants preset).
             ["FNN1", "FNN8", "LSTM", "IAM", "IAM_static"],
             [0, 1, 2, 3, 4],
             4000000,
@@ -139,7 +142,8 @@ def test_shipped_experiments_give_the_expected_runs(
     for run in runs:
         r = run.resolved
         assert run.run_id == r["run_id"] == f"warehouse/warehouse/{run.model}/seed_{run.seed}"
-        assert r["budget"] == {"steps_per_worker": budget}
+        # Every preset follows the paper's schedule (decay over 4e6 steps) and stops at its own.
+        assert r["budget"] == {"steps_per_worker": budget, "schedule_steps_per_worker": 4000000}
         assert r["summary_window"] == window
         assert r["threshold"] == threshold
         assert r["preset"] == preset
@@ -166,7 +170,7 @@ def test_resolved_layout_of_one_run():
             "cell": "lstm",
         },
         "seed": 1,
-        "budget": {"steps_per_worker": 2048},
+        "budget": {"steps_per_worker": 2048, "schedule_steps_per_worker": 4000000},
         "device": "cpu",
         "summary_window": 256,
         "threshold": 12.0,
@@ -207,16 +211,19 @@ def test_resolved_layout_of_one_run():
 
 
 def test_frames_default_and_stacking():
-    runs = {r.model: r.resolved for r in load_experiment(WAREHOUSE_FILE).runs("paper")}
+    experiment = load_experiment(WAREHOUSE_FILE)
+    runs = {m: experiment.resolve(m, "paper", 0) for m in experiment.model_names}
     assert runs["FNN1"]["model"] == {"kind": "fnn", "frames": 1, "hidden": [640, 256]}
     assert runs["FNN8"]["model"]["frames"] == 8
+    # spec/models.md, notes: LSTM is obs -> LSTM as the original ran it; LSTM_fc the FC 640 intent.
     assert runs["LSTM"]["model"] == {
         "kind": "lstm",
         "frames": 1,
-        "fc": [640],
+        "fc": [],
         "hidden": 256,
         "cell": "lstm",
     }
+    assert runs["LSTM_fc"]["model"] == {**runs["LSTM"]["model"], "fc": [640]}
     assert runs["IAM_static"]["model"]["dset"] == "all"
     assert "ppo" not in runs["LSTM"]["model"]
 
@@ -280,7 +287,7 @@ def test_preset_replaces_budget_seeds_models_window_threshold():
     )
     (run,) = validate(data).runs("tiny")
     assert (run.model, run.seed) == ("IAM", 7)
-    assert run.resolved["budget"] == {"steps_per_worker": 256}
+    assert run.resolved["budget"] == {"steps_per_worker": 256, "schedule_steps_per_worker": 4000000}
     assert run.resolved["summary_window"] == 64
     assert run.resolved["threshold"] == 1.0 and isinstance(run.resolved["threshold"], float)
 
@@ -324,6 +331,30 @@ def test_digest_ignores_analysis_keys_only():
         {"ppo": {**resolved["ppo"], "gamma": 0.9}},
     ]:
         assert config_digest({**resolved, **change}) != digest
+
+
+def test_training_config_and_trajectory_digest():
+    resolved = load_experiment(WAREHOUSE_FILE).resolve("LSTM", "quick", 0)
+    assert set(resolved) - set(training_config(resolved)) == set(ANALYSIS_KEYS)
+    grown = {**resolved, "budget": {**resolved["budget"], "steps_per_worker": 4000000}}
+    # A run that only goes further follows the same trajectory; another schedule does not.
+    assert trajectory_digest(grown) == trajectory_digest(resolved)
+    assert config_digest(grown) != config_digest(resolved)
+    rescheduled = {**resolved, "budget": {**resolved["budget"], "schedule_steps_per_worker": 1}}
+    assert trajectory_digest(rescheduled) != trajectory_digest(resolved)
+
+
+def test_a_preset_may_anneal_over_its_own_budget():
+    data = warehouse()
+    data["presets"]["quick"] = {
+        "budget": {"steps_per_worker": 102400, "schedule_steps_per_worker": 102400}
+    }
+    budget = validate(data).resolve("LSTM", "quick", 0)["budget"]
+    assert budget == {"steps_per_worker": 102400, "schedule_steps_per_worker": 102400}
+    data["budget"]["schedule_steps_per_worker"] = 8000000  # the experiment's own, inherited
+    assert validate(data).resolve("LSTM", "smoke", 0)["budget"]["schedule_steps_per_worker"] == (
+        8000000
+    )
 
 
 def test_writing_a_default_explicitly_gives_the_same_digest():
@@ -607,7 +638,8 @@ def test_shipped_traffic_experiment_gives_the_expected_runs(
     ]
     for run in runs:
         r = run.resolved
-        assert r["budget"] == {"steps_per_worker": budget}
+        # Every preset follows the paper's schedule (decay over 2e6 steps) and stops at its own.
+        assert r["budget"] == {"steps_per_worker": budget, "schedule_steps_per_worker": 2000000}
         assert r["summary_window"] == window
         assert r["threshold"] == threshold
         # spec/ppo.md, traffic column: time horizon 128, sequences of 32 for LSTM and IAM.
@@ -629,11 +661,13 @@ def test_shipped_traffic_experiment_gives_the_expected_runs(
 
 
 def test_shipped_traffic_models_follow_the_original_configs():
-    runs = {r.model: r.resolved["model"] for r in runs_table([traffic()], "paper")}
+    experiment = traffic()
+    runs = {m: experiment.resolve(m, "paper", 0)["model"] for m in experiment.model_names}
     # spec/traffic.md, section 9 (configs at bc52bd2) and spec/models.md.
     assert runs["FNN1"] == {"kind": "fnn", "frames": 1, "hidden": [256, 64]}
     assert runs["FNN32"] == {"kind": "fnn", "frames": 32, "hidden": [256, 64]}
-    assert runs["LSTM"] == {"kind": "lstm", "frames": 1, "fc": [256], "hidden": 128, "cell": "lstm"}
+    assert runs["LSTM"] == {"kind": "lstm", "frames": 1, "fc": [], "hidden": 128, "cell": "lstm"}
+    assert runs["LSTM_fc"] == {**runs["LSTM"], "fc": [256]}
     assert runs["IAM"]["dset"] == [13, 14, 28, 29]
     assert runs["IAM"]["fnn"] == [248, 64] and runs["IAM"]["memory"] == 8
     assert runs["IAM_static"]["dset"] == "all"
@@ -824,7 +858,7 @@ def test_preset_not_defined():
         "presets",
         "preset 'quik'",
         "did you mean 'quick'?",
-        "Defined presets: smoke, quick, paper.",
+        "Defined presets: smoke, quick, lstm_variants, paper.",
     )
 
 

@@ -6,9 +6,19 @@ import torch
 
 from iam_repro.ppo.batching import PAD, minibatches, sequence_index
 from iam_repro.ppo.config import PPOConfig, deviations
-from iam_repro.ppo.gae import chunked_gae
+from iam_repro.ppo.gae import chunk_ends, chunked_gae
 from iam_repro.ppo.loss import ppo_loss
 from iam_repro.ppo.schedule import linear_decay
+
+
+def fixed_chunks(steps, workers, horizon):
+    """Chunk ends at fixed rollout positions (every `horizon` slots), no padding."""
+    return chunk_ends(
+        np.zeros((steps, workers), int),
+        np.ones((steps, workers), bool),
+        time_horizon=horizon,
+        from_episode_start=False,
+    )
 
 
 def naive_chunked_gae(rewards, values, dones, last_value, gamma, lam, horizon):
@@ -38,7 +48,15 @@ def test_chunked_gae_matches_naive(horizon):
     values = rng.normal(size=(steps, workers)).astype(np.float32)
     dones = rng.random((steps, workers)) < 0.1
     last = rng.normal(size=workers).astype(np.float32)
-    adv, ret = chunked_gae(rewards, values, dones, last, gamma=0.99, lam=0.95, time_horizon=horizon)
+    adv, ret = chunked_gae(
+        rewards,
+        values,
+        dones,
+        last,
+        gamma=0.99,
+        lam=0.95,
+        chunk_end=fixed_chunks(steps, workers, horizon),
+    )
     expected = naive_chunked_gae(rewards, values, dones, last, 0.99, 0.95, horizon)
     np.testing.assert_allclose(adv, expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(ret, expected + values, rtol=1e-5, atol=1e-5)
@@ -56,7 +74,7 @@ def test_gae_hand_computed_two_steps(horizon, expected):
         np.array([3.0]),
         gamma=0.5,
         lam=0.5,
-        time_horizon=horizon,
+        chunk_end=fixed_chunks(2, 1, horizon),
     )
     np.testing.assert_allclose(adv[:, 0], expected)
 
@@ -69,7 +87,7 @@ def test_gae_does_not_bootstrap_across_done():
         np.array([0.0]),
         gamma=0.9,
         lam=0.9,
-        time_horizon=2,
+        chunk_end=fixed_chunks(2, 1, 2),
     )
     assert adv[0, 0] == pytest.approx(1.0)  # value 100 of the next episode is not seen
 

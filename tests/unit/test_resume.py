@@ -23,7 +23,7 @@ from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint, save_chec
 from iam_repro.ppo.trainer import TrainingInterrupted, train
 from iam_repro.run import CHECKPOINT, PARTIAL_LOG, run_training
 from tests.monitor_compare import without_wall_time
-from tests.unit.fake_process_env import descendants, wait_gone
+from tests.unit.fake_process_env import SIGINT_IGNORED, descendants, wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 WAREHOUSE = load_experiment(REPO / "config/experiments/warehouse.yaml")
@@ -53,15 +53,25 @@ def reference(tmp_path_factory):
     return get
 
 
-def start_child(model: str, folder: Path, **options) -> subprocess.Popen:
-    """run_training(RESOLVED[model], folder, **options) in a child process; lines on stdout."""
+def start_child(
+    model: str, folder: Path, *, sigint_ignored: bool = False, **options
+) -> subprocess.Popen:
+    """run_training(RESOLVED[model], folder, **options) in a child process; lines on stdout.
+
+    Its first line is ``SIGINT ignored at start: <True|False>``; `sigint_ignored` starts it
+    with SIGINT ignored, as `nohup cmd &` from a script does.
+    """
     code = (
-        "import json, sys; from iam_repro.run import run_training; "
+        "import json, signal, sys; from iam_repro.run import run_training; "
+        "print('SIGINT ignored at start:', signal.getsignal(signal.SIGINT) == signal.SIG_IGN, "
+        "flush=True); "
         "run_training(json.loads(sys.argv[1]), sys.argv[2], "
         "emit=lambda s: print(s, flush=True), **json.loads(sys.argv[3]))"
     )
+    prefix = SIGINT_IGNORED if sigint_ignored else []
+    args = [json.dumps(RESOLVED[model]), str(folder), json.dumps(options)]
     return subprocess.Popen(
-        [sys.executable, "-c", code, json.dumps(RESOLVED[model]), str(folder), json.dumps(options)],
+        [*prefix, sys.executable, "-c", code, *args],
         env={**os.environ, "PYTHONPATH": str(REPO / "src")},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -108,11 +118,73 @@ def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tm
         assert not (tmp_path / "monitor.csv").exists()
     metrics = run_training(RESOLVED[model], tmp_path, emit=messages.append)
 
-    assert metrics["resumed_at_steps"] == [s * 128 for s in stops]
+    resumed = metrics["resumed_at_steps"]
+    assert len(resumed) == len(stops) and resumed == sorted(set(resumed))
+    if RESOLVED[model]["model"]["kind"] == "fnn":  # no padding: 128 real steps per update
+        assert resumed == [s * 128 for s in stops]
     assert sum("resumed from checkpoint" in m for m in messages) == len(stops)
     expected = reference(model) / "monitor.csv"
     assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
-    assert not (tmp_path / CHECKPOINT).exists()  # removed once the run is complete
+    # Kept at the run's last update, so that the run can grow to a larger budget.
+    assert load_checkpoint(tmp_path / CHECKPOINT)["loop"]["step"] <= metrics["steps_per_worker"]
+
+
+def with_budget(resolved: dict, steps: int) -> dict:
+    return {**resolved, "budget": {**resolved["budget"], "steps_per_worker": steps}}
+
+
+@pytest.mark.parametrize("model", ["FNN8", "LSTM", "IAM"])
+def test_a_finished_run_grows_to_a_larger_budget_as_if_made_in_one_go(model, tmp_path):
+    """Quick run -> paper-scale run on the same schedule, without starting over. LSTM and IAM
+    end mid-rollout (padding makes rollouts 123-124 real steps), so the extension replays the
+    steps after the last update from its checkpoint."""
+    small, large = with_budget(RESOLVED[model], 1024), with_budget(RESOLVED[model], 2048)
+    one_go = run_training(large, tmp_path / "one_go", emit=quiet)
+    grown = tmp_path / "grown"
+    run_training(small, grown, emit=quiet)
+    first_log = without_wall_time(grown / "monitor.csv")
+    (grown / "monitor.csv").unlink()  # Snakemake deletes a job's outputs before rerunning it
+    messages: list[str] = []
+    metrics = run_training(large, grown, emit=messages.append)
+    assert any("resumed from checkpoint" in m for m in messages), messages
+    assert 0 < metrics["resumed_at_steps"][0] <= 1024
+    assert metrics["steps_per_worker"] == one_go["steps_per_worker"] == 2048
+    assert without_wall_time(grown / "monitor.csv") == without_wall_time(
+        tmp_path / "one_go/monitor.csv"
+    )
+    # The smaller run's log was a true prefix, and not a log of the larger one.
+    grown_log = without_wall_time(grown / "monitor.csv")
+    assert grown_log.startswith(first_log.removesuffix(b"\n")) and len(first_log) < len(grown_log)
+
+
+def test_growing_keeps_the_earlier_monitor_csv_intact_when_it_was_not_deleted(tmp_path):
+    small = with_budget(RESOLVED["FNN1"], 1024)
+    run_training(small, tmp_path, emit=quiet)
+    before = (tmp_path / "monitor.csv").read_bytes()
+    with pytest.raises(TrainingInterrupted):  # grown in place, stopped before the end
+        train(
+            with_budget(RESOLVED["FNN1"], 2048),
+            tmp_path / PARTIAL_LOG,
+            emit=quiet,
+            checkpoint_path=tmp_path / "other.pt",
+            resume=run_resume_payload(tmp_path, with_budget(RESOLVED["FNN1"], 2048)),
+            stop_requested=stop_after(2),
+        )
+    assert (tmp_path / "monitor.csv").read_bytes() == before  # the hard link was broken
+
+
+def run_resume_payload(folder: Path, resolved: dict):
+    from iam_repro.run import resumable_checkpoint
+
+    return resumable_checkpoint(folder / CHECKPOINT, folder / PARTIAL_LOG, resolved, quiet)
+
+
+def test_a_checkpoint_past_the_budget_is_not_resumed(tmp_path):
+    run_training(with_budget(RESOLVED["FNN1"], 2048), tmp_path, emit=quiet)
+    messages: list[str] = []
+    metrics = run_training(with_budget(RESOLVED["FNN1"], 1024), tmp_path, emit=messages.append)
+    assert metrics["resumed_at_steps"] == [] and metrics["steps_per_worker"] == 1024
+    assert any("past this run's budget" in m for m in messages), messages
 
 
 @pytest.mark.parametrize("model", ["IAM", "traffic/IAM"])
@@ -176,6 +248,30 @@ def test_sigterm_saves_a_checkpoint_and_the_run_resumes(model, reference, tmp_pa
     assert any("resumed from checkpoint" in m for m in messages)
     expected = reference(model) / "monitor.csv"
     assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_job_started_with_sigint_ignored_still_stops_on_request(signum, tmp_path):
+    # `nohup cmd &` or `cmd &` from a script starts a job with SIGINT ignored; the job's own
+    # handlers must still turn SIGINT (and SIGTERM) into a checkpoint and a clean stop.
+    child = start_child(
+        "FNN1",
+        tmp_path,
+        sigint_ignored=True,
+        progress_interval_s=1e-3,
+        checkpoint_interval_s=1e9,
+        stop_on_signals=True,
+    )
+    assert child.stdout.readline() == "SIGINT ignored at start: True\n"  # the premise
+    for line in child.stdout:  # a progress line after every update; 16 updates in all
+        if " step 512/" in line:
+            break
+    child.send_signal(signum)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 1, (child.returncode, out[-2000:], err[-2000:])
+    assert "TrainingInterrupted" in err and "stopped on request" in err
+    assert (tmp_path / CHECKPOINT).exists()  # no checkpoint was due: the signal made one
+    assert not (tmp_path / "monitor.csv").exists()
 
 
 # ------------------------------------------------------------------------------------------

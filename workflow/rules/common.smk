@@ -5,7 +5,13 @@ import sys
 from pathlib import Path
 
 from iam_repro.analysis.tables import OUTPUT_COLUMNS
-from iam_repro.experiments import ConfigError, load_config, load_experiments, runs_table
+from iam_repro.experiments import (
+    ConfigError,
+    load_config,
+    load_experiments,
+    runs_table,
+    training_config,
+)
 
 
 def _with_experiments_dir_found(config):
@@ -54,9 +60,16 @@ def run_dir(run):
 
 
 def resolved_config(wildcards):
-    """The resolved config of one run (a job's params: a change retrains only that run)."""
+    """The resolved config of one run."""
     run_id = f"{wildcards.experiment}/{wildcards.env}/{wildcards.model}/seed_{wildcards.seed}"
     return RESOLVED[run_id]
+
+
+def training_params(wildcards):
+    """What one run's training result depends on (a train job's params): a change retrains
+    only that run, and analysis-only keys (threshold, summary window, preset name) retrain
+    nothing."""
+    return training_config(resolved_config(wildcards))
 
 
 def train_gpus(wildcards):
@@ -95,7 +108,12 @@ def all_tables():
 
 
 def all_figures():
-    return expand(f"{FIGURES}/fig5.png", experiment=list(EXPERIMENTS))
+    # Each figure is the output of one rule in plot.smk (the Fig. 5 comparison, the rolling mean).
+    return expand(
+        f"{FIGURES}/{{name}}.png",
+        experiment=list(EXPERIMENTS),
+        name=["fig5", "rolling"],
+    )
 
 
 def all_run_infos():

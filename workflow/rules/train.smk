@@ -18,6 +18,6 @@ rule train:
         # 1 when the run's config asks for a GPU (device: cuda or auto), else 0.
         gpu=train_gpus,
     params:
-        resolved=resolved_config,
+        resolved=training_params,
     script:
         "../scripts/train.py"

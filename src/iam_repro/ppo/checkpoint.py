@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from iam_repro.io.atomic import atomic_write
+from iam_repro.ppo.device import to_host
 
 __all__ = [
     "FORMAT_VERSION",
@@ -95,7 +96,7 @@ def numpy_to_torch(tree: Any) -> Any:
 def torch_to_numpy(tree: Any) -> Any:
     """Inverse of `numpy_to_torch`: every tensor back to a numpy array."""
     if isinstance(tree, torch.Tensor):
-        return tree.numpy()
+        return to_host(tree)
     if isinstance(tree, dict):
         return {key: torch_to_numpy(value) for key, value in tree.items()}
     if isinstance(tree, list | tuple):

@@ -56,6 +56,13 @@ class PPOConfig:
     """Deviation: normalise advantages per minibatch (the original does not)."""
     gae_over_rollout: bool = False
     """Deviation: one GAE pass over the whole rollout instead of `time_horizon` chunks."""
+    gae_chunks_from_episode_start: bool = True
+    """GAE chunks restart at every episode start (the original); False: at fixed rollout
+    positions (deviation)."""
+    padding_in_rollout: bool = True
+    """Recurrent models: the zero padding after an episode end takes rollout slots, so an
+    update comes every `memory_size` slots, padding included (the original: ~123 real steps per
+    worker in the warehouse); False: every rollout holds `memory_size` real steps (deviation)."""
 
     def __post_init__(self) -> None:
         problems = []

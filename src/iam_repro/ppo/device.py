@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import torch
 
 from iam_repro.errors import DeviceUnavailableError
 
-__all__ = ["DeviceUnavailableError", "resolve_device"]
+__all__ = ["DeviceUnavailableError", "resolve_device", "to_host"]
 
 
 def resolve_device(requested: str, *, experiment: str = "<experiment>") -> torch.device:
@@ -37,3 +38,12 @@ def resolve_device(requested: str, *, experiment: str = "<experiment>") -> torch
         f"`device: auto` (the GPU when there is one) or `device: cpu` in {experiment}.yaml "
         f"(in the experiments folder, config/experiments/ by default) or in its preset."
     )
+
+
+def to_host(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor's values as a numpy array, from any device.
+
+    Every crossing from a torch tensor to numpy in training goes through here: `.numpy()` on a
+    CUDA tensor raises, and a test checks that nothing else calls it.
+    """
+    return tensor.detach().cpu().numpy()

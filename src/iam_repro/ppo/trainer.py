@@ -20,14 +20,14 @@ import torch
 
 from iam_repro.envs import make_vec_env
 from iam_repro.envs.frame_stack import FrameStack
-from iam_repro.experiments import config_digest
+from iam_repro.experiments import trajectory_digest
 from iam_repro.io.monitor import MonitorWriter, truncate_monitor
 from iam_repro.models import build_policy
 from iam_repro.ppo.batching import PAD, minibatches, sequence_index
 from iam_repro.ppo.checkpoint import numpy_to_torch, save_checkpoint, torch_to_numpy
 from iam_repro.ppo.config import PPOConfig
-from iam_repro.ppo.device import resolve_device
-from iam_repro.ppo.gae import chunked_gae
+from iam_repro.ppo.device import resolve_device, to_host
+from iam_repro.ppo.gae import chunk_ends, chunked_gae
 from iam_repro.ppo.loss import ppo_loss
 from iam_repro.ppo.optim import FlatAdam
 from iam_repro.ppo.rollout import Rollout, State
@@ -45,6 +45,7 @@ class RunSpec:
     ppo: PPOConfig
     seed: int
     steps_per_worker: int
+    schedule_steps_per_worker: int
     frames: int = 1
 
     @classmethod
@@ -58,6 +59,11 @@ class RunSpec:
             ppo=PPOConfig.from_dict(resolved["ppo"]),
             seed=int(resolved["seed"]),
             steps_per_worker=int(resolved["budget"]["steps_per_worker"]),
+            schedule_steps_per_worker=int(
+                resolved["budget"].get(
+                    "schedule_steps_per_worker", resolved["budget"]["steps_per_worker"]
+                )
+            ),
             frames=int(model.get("frames", 1)),
         )
 
@@ -156,7 +162,7 @@ def sample_actions(logits: torch.Tensor, rng: np.random.Generator) -> tuple[np.n
     Returns:
         actions (N,) int64 and their log-probabilities (N,) float32.
     """
-    log_probs = torch.log_softmax(logits, dim=-1).numpy()
+    log_probs = to_host(torch.log_softmax(logits, dim=-1))
     cdf = np.cumsum(np.exp(log_probs), axis=-1)
     uniforms = rng.random(len(cdf)) * cdf[:, -1]  # scale by the sum: no rounding gap at 1
     actions = (uniforms[:, None] >= cdf).sum(axis=-1)
@@ -172,7 +178,7 @@ class LoopState:
     """What changes from one update to the next besides the model, optimiser and RNGs."""
 
     obs: torch.Tensor  # (N, stacked_dim) the observation the next step acts on
-    episode_start: torch.Tensor  # (N,) bool: obs is an episode's first observation
+    episode_start: np.ndarray  # (N,) bool: obs is an episode's first observation
     recurrent: State  # recurrent state before obs (not yet reset for episode starts)
     step: int = 0  # per-worker steps done
     update: int = 0  # PPO updates done
@@ -191,7 +197,7 @@ def train(
     progress_interval_s: float = 30.0,
     torch_threads: int = 1,
     checkpoint_path: Path | None = None,
-    checkpoint_interval_s: float = 300.0,
+    checkpoint_interval_s: float = 60.0,
     resume: dict[str, Any] | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> dict[str, Any]:
@@ -232,9 +238,11 @@ def train(
         policy.to(device)
         optimizer = FlatAdam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon)
         seq_len = cfg.seq_len if policy.is_recurrent else 1
+        # Padding (recurrent models) takes rollout slots only with the original's bookkeeping.
+        pad_to = seq_len if cfg.padding_in_rollout else 1
         time_horizon = cfg.memory_size if cfg.gae_over_rollout else cfg.time_horizon
+        budget = spec.steps_per_worker
 
-        num_updates = spec.steps_per_worker // cfg.memory_size
         rollout = Rollout.allocate(
             cfg.memory_size,
             cfg.num_workers,
@@ -250,7 +258,7 @@ def train(
             obs, _ = envs.reset(seed=spec.seed)
             loop = LoopState(
                 obs=torch.from_numpy(stack.reset(obs)).to(device),
-                episode_start=torch.ones(cfg.num_workers, dtype=torch.bool, device=device),
+                episode_start=np.ones(cfg.num_workers, dtype=bool),
                 recurrent=policy.initial_state(cfg.num_workers),
             )
             monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
@@ -261,8 +269,13 @@ def train(
             loop.resumed_at.append(loop.step)
             emit(
                 f"[{spec.run_id}] resumed from checkpoint at step {loop.step:,} "
-                f"(update {loop.update}/{num_updates})"
+                f"(update {loop.update})"
             )
+
+        progress = ProgressLog(
+            emit, spec.run_id, budget, cfg.num_workers, progress_interval_s, loop.step
+        )
+        segment_start = last_checkpoint = time.monotonic()
 
         def save() -> None:
             assert checkpoint_path is not None
@@ -272,67 +285,50 @@ def train(
             save_checkpoint(
                 checkpoint_path,
                 {
-                    "config_digest": config_digest(resolved),
+                    # Budget aside: a finished run's last checkpoint can grow it further.
+                    "config_digest": trajectory_digest(resolved),
                     "monitor_offset": monitor.tell(),
                     **payload,
                 },
             )
 
-        progress = ProgressLog(
-            emit,
-            spec.run_id,
-            spec.steps_per_worker,
-            cfg.num_workers,
-            progress_interval_s,
-            loop.step,
-        )
-        segment_start = last_checkpoint = time.monotonic()
-        obs_t, episode_start, state, step = loop.obs, loop.episode_start, loop.recurrent, loop.step
-
         with monitor:
-            while loop.update < num_updates:
-                progress_frac = step / spec.steps_per_worker
-                lr = linear_decay(cfg.learning_rate, cfg.learning_rate_final, progress_frac)
-                epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
-                optimizer.lr = lr
-
-                # ---- collect memory_size steps from every worker ------------------------------
+            while loop.step < budget:
+                # ---- collect memory_size slots from every worker ------------------------------
                 tick = time.monotonic()
-                with torch.inference_mode():
-                    for t in range(cfg.memory_size):
-                        state = _reset_where(state, episode_start)
-                        rollout.obs[t] = obs_t
-                        rollout.episode_start[t] = episode_start
-                        for slot, s in zip(rollout.states, state, strict=True):
-                            slot[t] = s
-                        # State was reset just above, so the model need not check episode starts.
-                        logits, value, state = policy(obs_t[None], state, None)
-                        actions, log_probs = sample_actions(logits[0].cpu(), sampler)
-                        obs, rewards, terminated, truncated, _ = envs.step(actions)
-                        dones = np.logical_or(terminated, truncated)
-                        step += 1
-                        tracker.record(rewards, dones, step, time.time() - monitor.t_start, monitor)
-                        rollout.actions[t] = torch.from_numpy(actions)
-                        rollout.log_probs[t] = torch.from_numpy(log_probs)
-                        rollout.values[t] = value[0]
-                        rollout.rewards[t] = torch.from_numpy(np.asarray(rewards, dtype=np.float32))
-                        episode_start = torch.from_numpy(dones).to(device)
-                        rollout.dones[t] = episode_start
-                        obs_t = torch.from_numpy(stack.step(obs, dones)).to(device)
-                    bootstrap_state = _reset_where(state, episode_start)
-                    _, last_value, _ = policy(obs_t[None], bootstrap_state, None)
+                complete = _collect(
+                    policy, envs, stack, rollout, loop, tracker, monitor, sampler, budget, pad_to
+                )
                 loop.rollout_s += time.monotonic() - tick
+                if not complete:  # the budget ended mid-rollout: no update, as the original
+                    break
 
                 # ---- advantages, then num_epoch epochs of minibatches --------------------------
                 tick = time.monotonic()
+                # Read at update time from the step counter, as the original.
+                progress_frac = loop.step / spec.schedule_steps_per_worker
+                optimizer.lr = linear_decay(
+                    cfg.learning_rate, cfg.learning_rate_final, progress_frac
+                )
+                epsilon = linear_decay(cfg.epsilon, cfg.epsilon_final, progress_frac)
+                with torch.inference_mode():
+                    bootstrap = _reset_where(loop.recurrent, loop.episode_start)
+                    _, last_value, _ = policy(loop.obs[None], bootstrap, None)
                 advantages, returns = chunked_gae(
-                    rollout.rewards.cpu().numpy(),
-                    rollout.values.cpu().numpy(),
-                    rollout.dones.cpu().numpy(),
-                    last_value[0].cpu().numpy(),
+                    rollout.rewards,
+                    to_host(rollout.values),
+                    rollout.dones,
+                    to_host(last_value[0]),
                     gamma=cfg.gamma,
                     lam=cfg.lam,
-                    time_horizon=time_horizon,
+                    chunk_end=chunk_ends(
+                        rollout.episode_step,
+                        rollout.valid,
+                        time_horizon=time_horizon,
+                        from_episode_start=cfg.gae_chunks_from_episode_start
+                        and not cfg.gae_over_rollout,
+                    ),
+                    valid=rollout.valid,
                 )
                 loop.last_losses = _update(
                     policy,
@@ -347,36 +343,33 @@ def train(
                 )
                 loop.update_s += time.monotonic() - tick
                 loop.update += 1
-                loop.obs, loop.episode_start, loop.recurrent, loop.step = (
-                    obs_t,
-                    episode_start,
-                    state,
-                    step,
-                )
-                progress.maybe(step, tracker.recent)
+                progress.maybe(loop.step, tracker.recent)
 
-                stopping = stop_requested()
+                stopping = stop_requested() and loop.step < budget
                 due = time.monotonic() - last_checkpoint >= checkpoint_interval_s
-                if checkpoint_path is not None and loop.update < num_updates and (stopping or due):
+                # From here the next rollout may reach the budget: keep this boundary, so that
+                # the finished run can be extended from its last update (run.py).
+                last_boundary = loop.step + cfg.memory_size >= budget
+                if checkpoint_path is not None and (stopping or due or last_boundary):
                     save()
                     last_checkpoint = time.monotonic()
-                if stopping and loop.update < num_updates:
+                if stopping:
                     where = "saved a checkpoint" if checkpoint_path is not None else "no checkpoint"
                     raise TrainingInterrupted(
-                        f"[{spec.run_id}] stopped on request at step {step:,} ({where})"
+                        f"[{spec.run_id}] stopped on request at step {loop.step:,} ({where})"
                     )
-            progress.maybe(step, tracker.recent, force=True)
+            progress.maybe(loop.step, tracker.recent, force=True)
 
         wall = loop.elapsed_s + time.monotonic() - segment_start
-        transitions = step * cfg.num_workers
+        transitions = loop.step * cfg.num_workers
         return {
             "wall_time_s": wall,
-            "steps_per_worker": step,
+            "steps_per_worker": loop.step,
             "transitions": transitions,
             "transitions_per_s": transitions / wall if wall > 0 else float("nan"),
             "rollout_s": loop.rollout_s,
             "update_s": loop.update_s,
-            "updates": num_updates,
+            "updates": loop.update,
             "episodes": tracker.episodes,
             "torch_threads": torch_threads,
             "parameters": sum(p.numel() for p in policy.parameters()),
@@ -405,7 +398,7 @@ class Resumable:
         return {
             "loop": {
                 "obs": loop.obs.cpu(),
-                "episode_start": loop.episode_start.cpu(),
+                "episode_start": torch.from_numpy(loop.episode_start.copy()),
                 "recurrent": [s.cpu() for s in loop.recurrent],
                 "step": loop.step,
                 "update": loop.update,
@@ -439,16 +432,16 @@ class Resumable:
         for name, bits in self.random_states.items():
             bits.state = payload["random"][name]
         self.envs.set_state(torch_to_numpy(payload["env"]))
-        self.stack.set_state(payload["frame_stack"].numpy())
+        self.stack.set_state(to_host(payload["frame_stack"]))
         episodes, tracker = payload["episodes"], self.tracker
-        tracker.returns[:] = episodes["returns"].numpy()
-        tracker.lengths[:] = episodes["lengths"].numpy()
+        tracker.returns[:] = to_host(episodes["returns"])
+        tracker.lengths[:] = to_host(episodes["lengths"])
         tracker.recent.extend(episodes["recent"])
         tracker.episodes = int(episodes["count"])
         saved = payload["loop"]
         return LoopState(
             obs=saved["obs"].to(device),
-            episode_start=saved["episode_start"].to(device),
+            episode_start=to_host(saved["episode_start"]),
             recurrent=tuple(s.to(device) for s in saved["recurrent"]),
             step=int(saved["step"]),
             update=int(saved["update"]),
@@ -460,12 +453,68 @@ class Resumable:
         )
 
 
-def _reset_where(state: State, episode_start: torch.Tensor) -> State:
-    """Zero the recurrent state of workers whose episode starts now."""
-    if not state or not bool(episode_start.any()):
+def _reset_where(state: State, episode_start: np.ndarray) -> State:
+    """Zero the recurrent state of workers whose episode starts now (`episode_start`: (N,))."""
+    if not state or not episode_start.any():
         return state
-    keep = (~episode_start).to(state[0].dtype).unsqueeze(-1)
+    keep = torch.from_numpy(~episode_start).to(state[0].device, state[0].dtype).unsqueeze(-1)
     return tuple(s * keep for s in state)
+
+
+def _collect(
+    policy: torch.nn.Module,
+    envs: Any,
+    stack: FrameStack,
+    rollout: Rollout,
+    loop: LoopState,
+    tracker: EpisodeTracker,
+    monitor: MonitorWriter,
+    sampler: np.random.Generator,
+    budget: int,
+    pad_to: int,
+) -> bool:
+    """Fill `rollout` with the next memory_size slots of experience, advancing `loop`.
+
+    After a step that ends any worker's episode, every worker's rollout is zero-padded up to
+    the next multiple of `pad_to` slots (the original; pad_to = seq_len for recurrent models
+    with `padding_in_rollout`, else 1 = no padding), so each episode starts a fresh sequence.
+
+    Returns:
+        True when all slots are filled; False when the budget (per-worker steps) ran out first.
+    """
+    device = loop.obs.device
+    obs_t, episode_start, state = loop.obs, loop.episode_start, loop.recurrent
+    slot = 0
+    with torch.inference_mode():
+        while slot < rollout.slots and loop.step < budget:
+            state = _reset_where(state, episode_start)
+            rollout.obs[slot] = obs_t
+            rollout.episode_start[slot] = episode_start
+            rollout.episode_step[slot] = tracker.lengths
+            rollout.valid[slot] = True
+            for stored, s in zip(rollout.states, state, strict=True):
+                stored[slot] = s
+            # State was reset just above, so the model need not check episode starts.
+            logits, value, state = policy(obs_t[None], state, None)
+            actions, log_probs = sample_actions(logits[0], sampler)
+            obs, rewards, terminated, truncated, _ = envs.step(actions)
+            dones = np.logical_or(terminated, truncated)
+            loop.step += 1
+            tracker.record(rewards, dones, loop.step, time.time() - monitor.t_start, monitor)
+            rollout.actions[slot] = torch.from_numpy(actions)
+            rollout.log_probs[slot] = torch.from_numpy(log_probs)
+            rollout.values[slot] = value[0]
+            rollout.rewards[slot] = rewards
+            rollout.dones[slot] = dones
+            episode_start = dones
+            obs_t = torch.from_numpy(stack.step(obs, dones)).to(device)
+            slot += 1
+            if dones.any():
+                padded = min(-(-slot // pad_to) * pad_to, rollout.slots)
+                rollout.pad(slot, padded)
+                slot = padded
+    loop.obs, loop.episode_start, loop.recurrent = obs_t, episode_start, state
+    return slot == rollout.slots
 
 
 def _update(
@@ -481,7 +530,8 @@ def _update(
 ) -> dict[str, float]:
     """num_epoch epochs of sequence minibatches over one rollout; returns the last losses."""
     steps, workers = rollout.actions.shape
-    sequences = sequence_index(rollout.episode_start.numpy(), seq_len)
+    sequences = sequence_index(rollout.episode_start, seq_len)
+    valid = torch.from_numpy(rollout.valid.reshape(-1)).to(advantages.device)
     flat = {
         "obs": rollout.obs.reshape(steps * workers, -1),
         "actions": rollout.actions.reshape(-1),
@@ -496,8 +546,9 @@ def _update(
         for batch in minibatches(sequences, cfg.num_minibatches, rng, workers):
             # Time-major (seq_len, S) index; padding points at transition 0 and is masked out.
             index = torch.from_numpy(batch.T.copy()).to(advantages.device)
-            mask = (index != PAD).float()
-            index = index.clamp_min(0)
+            # Padding slots, of the sequence cutting or the rollout, are masked out.
+            index, is_pad = index.clamp_min(0), index == PAD
+            mask = (~is_pad & valid[index]).float()
             mb = {key: value[index] for key, value in flat.items()}
             initial = tuple(s[index[0]] for s in flat_states)
             if cfg.normalize_advantages:

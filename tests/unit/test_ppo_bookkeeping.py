@@ -1,0 +1,149 @@
+"""The original's PPO bookkeeping (spec/ppo.md, "Bookkeeping details"), on hand-built rollouts.
+
+A toy vector env whose episodes last exactly 5 steps, rollouts of 16 slots, sequences of 4:
+- with the original's bookkeeping a recurrent model's rollout holds 5 real steps, 3 padding
+  slots, 5 real steps, 3 padding slots, so an update comes every 10 real steps;
+- with `padding_in_rollout: false` (the deviation) every rollout holds 16 real steps;
+- GAE chunks of 2 count from each episode's first step, or from the rollout's first slot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from iam_repro.envs.frame_stack import FrameStack
+from iam_repro.io.monitor import MonitorWriter
+from iam_repro.ppo.gae import chunk_ends, chunked_gae
+from iam_repro.ppo.rollout import Rollout
+from iam_repro.ppo.trainer import EpisodeTracker, LoopState, _collect
+
+EPISODE, SLOTS, SEQ_LEN, WORKERS = 5, 16, 4, 2
+
+
+class FiveStepEnv:
+    """Every worker's episode ends after exactly 5 steps; reward = the step's index + 1."""
+
+    def __init__(self, workers: int) -> None:
+        self.t = np.zeros(workers, int)
+
+    def step(self, actions):
+        self.t += 1
+        rewards = self.t.astype(np.float64)
+        dones = self.t == EPISODE
+        self.t[dones] = 0
+        obs = self.t[:, None].astype(np.float32)
+        return obs, rewards, np.zeros_like(dones), dones, {}
+
+
+class CountingMemory(torch.nn.Module):
+    """A 'recurrent' policy whose state counts the steps it has seen (so resets are visible)."""
+
+    def forward(self, obs, state, _episode_start):
+        (count,) = state
+        logits = torch.zeros(1, obs.shape[1], 2)
+        return logits, torch.full((1, obs.shape[1]), 0.5), (count + 1,)
+
+
+def collect_rollouts(tmp_path, pad_to: int, rollouts: int, budget: int = 10**6):
+    envs, tracker = FiveStepEnv(WORKERS), EpisodeTracker(WORKERS)
+    stack = FrameStack(WORKERS, 1, 1)
+    loop = LoopState(
+        obs=torch.from_numpy(stack.reset(np.zeros((WORKERS, 1), np.float32))),
+        episode_start=np.ones(WORKERS, bool),
+        recurrent=(torch.zeros(WORKERS, 1),),
+    )
+    rollout = Rollout.allocate(SLOTS, WORKERS, 1, loop.recurrent)
+    sampler = np.random.default_rng(0)
+    out = []
+    with MonitorWriter(tmp_path / "monitor.csv", env_id="toy") as monitor:
+        for _ in range(rollouts):
+            complete = _collect(
+                CountingMemory(),
+                envs,
+                stack,
+                rollout,
+                loop,
+                tracker,
+                monitor,
+                sampler,
+                budget,
+                pad_to,
+            )
+            out.append(
+                (
+                    complete,
+                    loop.step,
+                    {
+                        "valid": rollout.valid.copy(),
+                        "episode_step": rollout.episode_step.copy(),
+                        "rewards": rollout.rewards.copy(),
+                        "state": rollout.states[0][..., 0].clone(),
+                        "episode_start": rollout.episode_start.copy(),
+                    },
+                )
+            )
+    return out
+
+
+def test_padding_takes_slots_so_an_update_comes_every_ten_real_steps(tmp_path):
+    (c1, step1, first), (c2, step2, second) = collect_rollouts(tmp_path, SEQ_LEN, 2)
+    real = [True] * 5 + [False] * 3
+    assert c1 and c2
+    assert first["valid"][:, 0].tolist() == real + real
+    assert (first["valid"] == first["valid"][:, :1]).all()  # every worker padded alike
+    assert (step1, step2) == (10, 20)  # 16 slots = 10 real steps + 6 padding
+    # Episodes start on sequence boundaries: slot 0 and slot 8.
+    assert np.flatnonzero(first["episode_start"][:, 0]).tolist() == [0, 8]
+    assert first["rewards"][:, 0].tolist() == [1, 2, 3, 4, 5, 0, 0, 0] * 2
+    # The state fed into each step was reset at the episode start; padding holds zeros.
+    assert first["state"][:, 0].tolist() == [0, 1, 2, 3, 4, 0, 0, 0] * 2
+    assert second["valid"][:, 0].tolist() == real + real
+
+
+def test_without_padding_in_rollout_each_rollout_holds_memory_size_real_steps(tmp_path):
+    (c1, step1, first), (_, step2, second) = collect_rollouts(tmp_path, 1, 2)
+    assert c1 and first["valid"].all() and second["valid"].all()
+    assert (step1, step2) == (16, 32)
+    assert np.flatnonzero(first["episode_start"][:, 0]).tolist() == [0, 5, 10, 15]
+    assert first["episode_step"][:, 0].tolist() == [0, 1, 2, 3, 4] * 3 + [0]
+    # The next rollout continues the episode begun at slot 15.
+    assert second["episode_step"][:4, 0].tolist() == [1, 2, 3, 4]
+
+
+def test_budget_ending_mid_rollout_reports_an_incomplete_rollout(tmp_path):
+    [(complete, step, _)] = collect_rollouts(tmp_path, SEQ_LEN, 1, budget=7)
+    assert not complete and step == 7
+
+
+def test_gae_chunks_restart_at_every_episode_start():
+    # One worker: episode A's last 3 steps (steps 2..4 of it), then episode B's steps 0..4,
+    # no padding. Chunks of 2 counted from the episode start end at episode steps 1, 3, and at
+    # the done; counted from the rollout start they end at slots 1, 3, 5, 7.
+    episode_step = np.array([[2], [3], [4], [0], [1], [2], [3], [4]])
+    valid = np.ones((8, 1), bool)
+    from_episode = chunk_ends(episode_step, valid, time_horizon=2)[:, 0]
+    from_rollout = chunk_ends(episode_step, valid, time_horizon=2, from_episode_start=False)[:, 0]
+    assert np.flatnonzero(from_episode).tolist() == [1, 4, 6, 7]
+    assert np.flatnonzero(from_rollout).tolist() == [1, 3, 5, 7]
+
+
+def test_gae_chunks_stop_before_padding_and_padding_carries_no_advantage():
+    # Slots: real, real (episode continues: a worker padded because another's episode ended),
+    # pad, pad. gamma = lam = 1, rewards 1, values .5, bootstrap 9 (never reached).
+    valid = np.array([[True], [True], [False], [False]])
+    ends = chunk_ends(np.array([[0], [1], [0], [0]]), valid, time_horizon=8)
+    assert ends[:, 0].tolist() == [False, True, True, True]
+    adv, _ = chunked_gae(
+        np.array([[1.0], [1.0], [0.0], [0.0]]),
+        np.array([[0.5], [0.5], [0.0], [0.0]]),
+        np.zeros((4, 1), bool),
+        np.array([9.0]),
+        gamma=1.0,
+        lam=1.0,
+        chunk_end=ends,
+        valid=valid,
+    )
+    # Slot 1 bootstraps from the padding's value 0: 1 + 0 - .5 = .5; slot 0: 1 + .5 - .5 + .5.
+    assert adv[:, 0].tolist() == pytest.approx([1.5, 0.5, 0.0, 0.0])
