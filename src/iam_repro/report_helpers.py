@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from iam_repro.analysis.fig5 import Fig5Panel, fig5_panel, model_label
-from iam_repro.analysis.tables import OUTPUT_COLUMNS, load_reference_fig5
+from iam_repro.analysis.tables import OUTPUT_COLUMNS, load_reference_fig5, rolling_window
 from iam_repro.deviations import DEVIATION_COLUMNS
 from iam_repro.io.atomic import write_text_atomic
 
@@ -633,6 +633,108 @@ def paper_value_text(summary: pd.DataFrame | None, model: str) -> str:
     return _format_return(rows.iloc[0]["paper_value"])
 
 
+def _join_or(labels: list[str]) -> str:
+    """'IAM', 'IAM or LSTM', 'A, B or C'."""
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def paper_reading_text(
+    summary: pd.DataFrame | None,
+    paper: pd.DataFrame,
+    env: str,
+    models: Iterable[str],
+    budget: float | None,
+) -> str:
+    """What the paper's Fig. 5 reads for some models at this build's budget, as a clause.
+
+    The values are the summary table's ``paper_value`` (the paper's curve over the same last
+    part of the budget as the reproduced final return; its FNN values exist only at its own
+    budget). Where a model has none, the clause says why from the figure's points, instead of
+    quoting a dash: a quick run ends before the paper's first point.
+
+    Args:
+        summary: ``summary.csv`` (None: the experiment did not run, and dashes stand in).
+        paper: The Fig. 5 reference (``load_reference_fig5()``).
+        env: The environment whose row of the figure is read.
+        models: The models, in the order the sentence names them.
+        budget: Per-worker steps of this build's runs (None: unknown).
+
+    Returns:
+        e.g. 'the paper's figure reads about 41.00 and 35.40', 'the paper's figure has no IAM
+        or LSTM point before 200,000 steps', 'the paper's figure reads about 29.00 for IAM and
+        has no LSTM point before 300,000 steps'.
+    """
+    models = list(models)
+    values = {model: paper_value_text(summary, model) for model in models}
+    missing = [model for model in models if values[model] == MISSING]
+    if summary is None or not missing:
+        return f"the paper's figure reads about {' and '.join(values.values())}"
+    read = [model for model in models if model not in missing]
+    labels = _join_or([model_label(model) for model in missing])
+    steps = paper.loc[(paper["env"] == env) & paper["model"].isin(missing), "step"]
+    if budget is None or steps.empty:
+        gap = f"has no {labels} value at this budget"
+    elif (steps > budget).all():
+        gap = f"has no {labels} point before {int(steps.min()):,} steps"
+    elif (steps < budget).all():
+        gap = f"has no {labels} point after {int(steps.max()):,} steps"
+    else:
+        gap = f"has no {labels} point near {int(budget):,} steps"
+    if not read:
+        return f"the paper's figure {gap}"
+    found = " and ".join(f"{values[model]} for {model_label(model)}" for model in read)
+    return f"the paper's figure reads about {found} and {gap}"
+
+
+def run_budget(compute: pd.DataFrame | None, curves: pd.DataFrame | None) -> float | None:
+    """Per-worker steps of an experiment's runs: the longest run in ``compute.csv``, else the
+    last step of its curves, else None."""
+    for frame, column in ((compute, "steps_per_worker"), (curves, "step")):
+        if frame is not None and len(frame) and pd.notna(frame[column].max()):
+            return float(frame[column].max())
+    return None
+
+
+#: File name of the rolling-average figure (rule plot_rolling) in ``results/figures/{exp}/``.
+ROLLING_FIGURE = "rolling.png"
+
+
+def rolling_note(rolling: pd.DataFrame | None) -> str:
+    """One sentence saying what the rolling-average figure shows, its window read from
+    ``curves_rolling.csv`` (``window_episodes``; the number of workers is transitions / step)."""
+    window = None if rolling is None else rolling_window(rolling)
+    if window is None:
+        return "No rolling-average curves are in this build's results."
+    workers = (rolling["transitions"] / rolling["step"]).round().unique()
+    who = f"all {int(workers[0])} workers" if len(workers) == 1 else "all workers"
+    return (
+        f"Each curve is a rolling average: at each step, the mean return of the last "
+        f"{window:,} episodes that ended by then, over {who} of the run (thin lines: single "
+        "seeds; thick: their mean). This is the curve most RL libraries log; the Fig. 5 "
+        "comparison above follows the paper's protocol instead (the mean return of worker 0's "
+        "episodes per window of steps), so the paper's values are not drawn here."
+    )
+
+
+def show_rolling(results: Path, experiment: str) -> None:
+    """Display an experiment's rolling-average figure and the sentence saying what it shows."""
+    figure = figure_path(results, experiment, ROLLING_FIGURE)
+    if figure.is_file():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(figure)))
+        note = rolling_note(try_load_table(results, experiment, "curves_rolling"))
+        show_html(f"<p>{html.escape(note)}</p>")
+    else:
+        show_html(
+            notice(
+                "Figure not available",
+                f"{figure.relative_to(results)} is not in the results directory: the "
+                "plot_rolling rule did not run in this build.",
+            )
+        )
+
+
 def format_duration(seconds: Any) -> str:
     """A wall time in a readable unit: 45 -> '45 s', 2220 -> '37 min', 18720 -> '5.2 h'."""
     value = _as_float(seconds)
@@ -858,6 +960,7 @@ class ChapterResults:
         summary, curves, scores, compute: ``summary.csv``, ``curves_summary.csv``,
             ``final_scores.csv`` and ``compute.csv`` of the experiment.
         claims: Its ``claims.csv`` with an ``experiment`` column (empty when absent).
+        rolling: Its ``curves_rolling.csv``.
     """
 
     experiment: str
@@ -869,6 +972,7 @@ class ChapterResults:
     scores: pd.DataFrame | None
     compute: pd.DataFrame | None
     claims: pd.DataFrame
+    rolling: pd.DataFrame | None = None
 
     @property
     def ran(self) -> bool:
@@ -905,18 +1009,25 @@ def load_chapter(
         scores=try_load_table(results, experiment, "final_scores"),
         compute=try_load_table(results, experiment, "compute"),
         claims=concat_tables(results, "claims", [experiment]),
+        rolling=try_load_table(results, experiment, "curves_rolling"),
     )
 
 
-def chapter_texts(chapter: ChapterResults) -> dict[str, str]:
+def chapter_texts(chapter: ChapterResults, paper: pd.DataFrame | None = None) -> dict[str, str]:
     """The numbers and phrases a results chapter's prose quotes, by glue name (no prefix).
 
-    Keys: status, last_step, preset_note, seeds, frames, threshold; per model role (IAM, LSTM,
-    FNN1, FNNk = FNN with k stacked observations): final_<role>, paper_<role> (from the summary
-    table), tps_<role> and wall_<role> (mean transitions per second and wall time per run, from
-    the compute table); claim<n> for each paper claim about the environment.
+    Keys: status, last_step, preset_note, seeds, frames, threshold, rolling_note (what the
+    rolling-average figure shows: ``rolling_note``); paper_recurrent and paper_feedforward
+    (what the paper's figure reads for IAM and LSTM, and for the two FNNs: ``paper_reading_text``
+    with ``paper``, default ``load_reference_fig5()``); per model role (IAM, LSTM, FNN1, FNNk =
+    FNN with k stacked observations): final_<role> (from the summary table), tps_<role> and
+    wall_<role> (mean transitions per second and wall time per run, from the compute table);
+    claim<n> for each paper claim about the environment.
     """
     panel = chapter.panel
+    paper = load_reference_fig5() if paper is None else paper
+    budget = run_budget(chapter.compute, chapter.curves)
+    models = panel.models
     texts = {
         "status": ""
         if chapter.ran
@@ -929,15 +1040,21 @@ def chapter_texts(chapter: ChapterResults) -> dict[str, str]:
         "seeds": seeds_text(chapter.summary),
         "frames": str(panel.frames),
         "threshold": _claimed_threshold(chapter.claims),
+        "rolling_note": rolling_note(chapter.rolling),
+        "paper_recurrent": paper_reading_text(
+            chapter.summary, paper, panel.env, [models["IAM"], models["LSTM"]], budget
+        ),
+        "paper_feedforward": paper_reading_text(
+            chapter.summary, paper, panel.env, [models["FNN1"], models["FNNk"]], budget
+        ),
     }
     per_model = (
         compute_per_model(chapter.compute).set_index("model")
         if chapter.compute is not None and not chapter.compute.empty
         else pd.DataFrame(columns=["transitions_per_s", "wall_time_s"])
     )
-    for role, model in panel.models.items():
+    for role, model in models.items():
         texts[f"final_{role}"] = estimate_text(chapter.summary, model)
-        texts[f"paper_{role}"] = paper_value_text(chapter.summary, model)
         row = per_model.loc[model] if model in per_model.index else None
         texts[f"tps_{role}"] = MISSING if row is None else format_fixed(row["transitions_per_s"], 0)
         texts[f"wall_{role}"] = MISSING if row is None else format_duration(row["wall_time_s"])
@@ -964,9 +1081,10 @@ def glue_texts(prefix: str, texts: Mapping[str, str]) -> None:
         glue(f"{prefix}_{key}", value, display=False)
 
 
-def show_chapter_figure(chapter: ChapterResults) -> None:
-    """Display the experiment's Fig. 5 panels, or a notice that the plot rule did not run."""
-    figure = figure_path(chapter.results, chapter.experiment)
+def show_chapter_figure(chapter: ChapterResults, name: str = "fig5.png") -> None:
+    """Display one of the experiment's figures (default: its Fig. 5 panels; ``ROLLING_FIGURE``:
+    its rolling-average curves), or a notice that the plot rule did not run."""
+    figure = figure_path(chapter.results, chapter.experiment, name)
     if figure.is_file():
         from IPython.display import Image, display
 

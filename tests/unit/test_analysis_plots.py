@@ -12,7 +12,14 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from iam_repro.analysis import figure_fig5, load_reference_fig5, plot_learning_curves
+from iam_repro.analysis import (
+    figure_fig5,
+    figure_rolling,
+    load_reference_fig5,
+    plot_learning_curves,
+    plot_rolling_curves,
+    rolling_window,
+)
 from iam_repro.io import save_figure_atomic
 
 SUMMARY = pd.DataFrame(
@@ -154,16 +161,110 @@ def test_traffic_figure_is_the_papers_bottom_row_with_its_values() -> None:
     assert "bottom row" in fig.get_suptitle()
 
 
+def _line(ax: Axes, label: str):
+    return next(line for line in ax.lines if line.get_label() == label)
+
+
+def _zoom_region(ax: Axes) -> tuple[float, float]:
+    (region,) = [patch for patch in ax.patches if patch.get_gid() == "zoom region"]
+    xs = region.get_path().transformed(region.get_patch_transform()).vertices[:, 0]
+    return float(xs.min()), float(xs.max())
+
+
+def test_a_short_budget_still_shows_the_papers_whole_curves() -> None:
+    """Quick warehouse preset: our runs end at 102,400 steps, before the paper's first IAM
+    point (200,000): the left panel spans the paper's whole x-axis with its IAM and LSTM curves
+    in full; the right panel zooms on our whole budget."""
+    budget = 102_400
+    steps = list(range(10_240, budget + 1, 10_240))
+    summary = pd.concat(
+        pd.DataFrame({"model": model, "step": steps, "mean": level, "std": 1.0})
+        for model, level in (("IAM", 20.0), ("LSTM", 18.0), ("FNN1", 22.0), ("FNN8", 19.0))
+    )
+    reference = load_reference_fig5()
+    fig = figure_fig5(summary, reference, "warehouse", max_step=budget)
+    full, zoom = fig.axes
+    assert full.get_xlim() == (0, 4_000_000)
+    for model in ("IAM", "LSTM"):
+        theirs = reference.query("env == 'warehouse' and model == @model and kind == 'curve'")
+        line = _line(full, f"{model} (paper)")
+        assert list(line.get_xdata()) == sorted(theirs["step"])  # every point, 2e5 or 3e5 to 4e6
+        assert list(line.get_ydata()) == list(theirs.sort_values("step")["mean_return"])
+    assert _line(full, "IAM (reproduced)").get_xdata()[-1] == budget
+    assert zoom.get_xlim() == (0, budget)
+    assert _zoom_region(full) == (0, budget)  # shaded in the left panel
+    low, high = zoom.get_ylim()
+    # Our bands 17..23 and the paper's final FNN lines 35.65, 39.35 (no paper point <= budget).
+    assert 15 < low < 17 and 39.35 < high < 41
+    assert "whole budget" in zoom.get_title() and "whole x-axis" in full.get_title()
+    (legend,) = fig.legends  # one legend for both panels, below them
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert {"IAM (paper)", "LSTM (paper)", "IAM (reproduced)"} <= set(labels)
+
+
+def test_a_budget_beyond_the_papers_axis_is_drawn_whole() -> None:
+    summary = SUMMARY.assign(step=SUMMARY["step"] * 10)  # up to 300, the paper's ends at 30
+    fig = figure_fig5(summary, PAPER, "warehouse", max_step=300)
+    full, zoom = fig.axes
+    assert full.get_xlim() == (0, 300) and zoom.get_xlim() == (150, 300)
+    assert _zoom_region(full) == (150, 300)
+    assert "whole budget" in full.get_title() and "second half" in zoom.get_title()
+
+
+ROLLING = pd.DataFrame(
+    {
+        "model": ["IAM"] * 5 + ["LSTM"] * 2,
+        "seed": [0, 0, 0, 1, 1, 0, 0],
+        "step": [10, 20, 30, 20, 30, 10, 20],
+        "transitions": [20, 40, 60, 40, 60, 20, 40],
+        "mean_return": [1.0, 2.0, 4.0, 4.0, 6.0, 0.5, 1.5],
+        "window_episodes": 50,
+    }
+)
+
+
+def test_rolling_curves_draw_each_seed_and_their_mean() -> None:
+    ax = plot_rolling_curves(ROLLING)
+    means = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    assert list(means) == ["LSTM (1 seed)", "IAM (mean of 2 seeds)"]
+    # IAM seed 1 starts at step 20: the mean only covers the steps both seeds have.
+    iam = means["IAM (mean of 2 seeds)"]
+    assert list(iam.get_xdata()) == [20, 30] and list(iam.get_ydata()) == [3.0, 5.0]
+    assert iam.get_color() == "tab:blue" and iam.get_linewidth() == 2
+    seeds = {line.get_gid(): line for line in ax.lines if line.get_gid()}
+    assert sorted(seeds) == ["IAM seed 0", "IAM seed 1", "LSTM seed 0"]
+    assert list(seeds["IAM seed 1"].get_xdata()) == [20, 30]
+    assert list(seeds["IAM seed 0"].get_ydata()) == [1.0, 2.0, 4.0]
+    assert seeds["IAM seed 0"].get_linewidth() < iam.get_linewidth()
+    assert ax.get_legend() is not None
+
+
+def test_rolling_figure_states_the_window_of_its_table() -> None:
+    fig = figure_rolling(ROLLING, "warehouse", max_step=40)
+    (ax,) = fig.axes
+    assert ax.get_xlim() == (0, 40)
+    assert "last 50 episodes of all workers" in ax.get_title()
+    assert (
+        "last 200 episodes"
+        in figure_rolling(ROLLING.assign(window_episodes=200), "warehouse").axes[0].get_title()
+    )
+    assert rolling_window(ROLLING.iloc[0:0]) is None
+    with pytest.raises(ValueError, match="mixes rolling windows"):
+        rolling_window(ROLLING.assign(window_episodes=[50] * 6 + [100]))
+
+
 def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
     # A fresh interpreter, since another test may have imported pyplot into this one: pyplot
     # would switch global backend state and keep every figure alive in its registry.
     code = (
         "import sys, pandas as pd\n"
-        "from iam_repro.analysis import figure_fig5, load_reference_fig5\n"
+        "from iam_repro.analysis import figure_fig5, figure_rolling, load_reference_fig5\n"
         "from iam_repro.io import save_figure_atomic\n"
         "s = pd.DataFrame({'model': ['IAM'], 'step': [10], 'mean': [1.0], 'std': [0.1]})\n"
         "fig = figure_fig5(s, load_reference_fig5(), 'warehouse')\n"
         f"save_figure_atomic(fig, {str(tmp_path / 'f.png')!r})\n"
+        "r = s.assign(seed=0, mean_return=1.0, window_episodes=100)\n"
+        f"save_figure_atomic(figure_rolling(r, 'warehouse'), {str(tmp_path / 'r.png')!r})\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

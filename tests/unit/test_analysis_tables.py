@@ -117,20 +117,16 @@ def test_every_file_is_written_with_its_columns(
         assert len(on_disk) == len(tables[name]), name
 
 
-def test_paper_protocol_curves(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
-    curves = read(experiment[0], "curves_paper_protocol.csv")
-    iam0 = curves.query("model == 'IAM' and seed == 0")
-    # Worker 0 only: (0,10] holds returns 1 and 3; worker 1's 100s are ignored.
-    assert iam0["step"].tolist() == [10, 20, 30, 40]
-    assert iam0["mean_return"].tolist() == [2.0, 4.0, 5.0, 6.0]
-    assert iam0["n_episodes"].tolist() == [2, 1, 1, 1]
-    assert curves[["model", "seed"]].drop_duplicates().values.tolist() == [
+def test_runs_come_in_model_then_seed_order(
+    experiment: tuple[Path, dict[str, pd.DataFrame]],
+) -> None:
+    rolling = read(experiment[0], "curves_rolling.csv")
+    assert rolling[["model", "seed"]].drop_duplicates().values.tolist() == [
         ["LSTM", 0],
         ["LSTM", 1],
         ["IAM", 0],
         ["IAM", 1],
     ]
-    assert curves.query("model == 'LSTM' and seed == 1")["step"].tolist() == [10, 20, 30]
 
 
 def test_rolling_curves_count_all_workers(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
@@ -140,12 +136,16 @@ def test_rolling_curves_count_all_workers(experiment: tuple[Path, dict[str, pd.D
     assert rolling["step"].tolist() == [10, 20, 30, 40]
     assert rolling["transitions"].tolist() == [20, 40, 60, 80]  # 2 workers
     assert rolling["mean_return"].tolist() == [51.5, 52.0, 4.5, 53.0]
+    # The window travels with the curves, for the figure and the book to state it.
+    assert set(rolling["window_episodes"]) == {2}
 
 
 def test_curves_summary_across_seeds(experiment: tuple[Path, dict[str, pd.DataFrame]]) -> None:
     summary = read(experiment[0], "curves_summary.csv")
     iam = summary.query("model == 'IAM'").set_index("step")
-    assert iam["mean"].tolist() == [2.0, 3.0, 4.5, 7.0]  # seeds (2,2), (4,2), (5,4), (6,8)
+    # Worker 0's mean per window of 10 steps (worker 1's 100s are ignored): IAM seed 0 has
+    # (0,10] -> mean(1, 3) = 2, then 4, 5, 6; seed 1 has 2, 2, 4, 8.
+    assert iam["mean"].tolist() == [2.0, 3.0, 4.5, 7.0]
     assert iam["std"].tolist() == pytest.approx([0.0, math.sqrt(2), math.sqrt(0.5), math.sqrt(2)])
     assert iam.loc[10, "ci_low"] == iam.loc[10, "ci_high"] == 2.0
     assert iam["n_seeds"].tolist() == [2, 2, 2, 2]
@@ -268,6 +268,7 @@ def test_pipeline_form_folders_and_aggregation_block(tmp_path: Path) -> None:
     ]
     rolling = tables["curves_rolling.csv"].query("model == 'IAM' and seed == 0")
     assert rolling["mean_return"].tolist() == [51.5, 52.0, 4.5, 53.0]  # window of 2 episodes
+    assert set(rolling["window_episodes"]) == {2}  # the config key reaches the table
 
 
 def test_unusable_folder_names_and_settings_are_refused(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -406,8 +407,9 @@ def test_chapter_texts_of_a_traffic_run(tmp_path: Path) -> None:
     # The roles map onto the traffic model names: FNNk is FNN32.
     assert texts["final_IAM"] == "-3.52 (95% CI -3.57 to -3.47)"
     assert texts["final_FNNk"] == "-4.35 (95% CI -4.45 to -4.25)"
-    assert texts["paper_FNNk"] == "-4.18"
-    assert texts["paper_FNN1"] == "-5.60"
+    # At the paper's budget the figure has every value (FNN1 first, as the sentence says).
+    assert texts["paper_recurrent"] == "the paper's figure reads about -3.47 and -4.23"
+    assert texts["paper_feedforward"] == "the paper's figure reads about -5.60 and -4.18"
     assert texts["tps_IAM"] == "5,020"  # mean of 5333.3 and 4705.9
     assert texts["wall_IAM"] == "53 min"  # mean of 3000 s and 3400 s
     assert texts["tps_LSTM"] == "2,963" and texts["wall_LSTM"] == "90 min"
@@ -421,13 +423,96 @@ def test_chapter_texts_when_the_experiment_did_not_run(tmp_path: Path) -> None:
     assert not chapter.ran and chapter.preset == "unknown"
     texts = h.chapter_texts(chapter)
     assert "traffic experiment was not run in this build" in texts["status"]
-    assert {texts[k] for k in ("final_IAM", "paper_FNNk", "tps_IAM", "last_step")} == {"—"}
+    assert {texts[k] for k in ("final_IAM", "tps_IAM", "last_step")} == {"—"}
+    # The status sentence says each dash stands for a missing result.
+    assert texts["paper_recurrent"] == "the paper's figure reads about — and —"
+    assert texts["rolling_note"] == "No rolling-average curves are in this build's results."
     assert texts["claim4"] == texts["claim5"] == "not yet run"
     assert texts["threshold"] == "—"
     warehouse = h.chapter_texts(h.load_chapter("warehouse", results=tmp_path))
     assert warehouse["frames"] == "8" and set(warehouse) >= {"claim1", "claim2", "claim3"}
     with pytest.raises(KeyError, match="no row for environment 'atari'"):
         h.load_chapter("atari", results=tmp_path)
+
+
+QUICK_SUMMARY = (
+    "model,n_seeds,mean,std,ci_low,ci_high,paper_value\n"
+    "FNN1,2,20.1,0.5,15.6,24.6,\n"
+    "FNN8,2,19.0,0.5,14.5,23.5,\n"
+    "LSTM,2,18.2,0.5,13.7,22.7,\n"
+    "IAM,2,21.0,0.5,16.5,25.5,\n"
+)
+
+
+def test_a_budget_before_the_papers_first_point_is_said_in_words(tmp_path: Path) -> None:
+    """Quick warehouse preset: runs end at 102,400 steps, before the paper's first IAM point
+    (200,000) and its FNN values (4,000,000 only): no dashes for the paper's values."""
+    tables = tmp_path / "tables" / "warehouse"
+    write(tables / "summary.csv", QUICK_SUMMARY)
+    write(
+        tables / "compute.csv",
+        "model,seed,wall_time_s,transitions,steps_per_worker,transitions_per_s,device,resumes\n"
+        "IAM,0,300,819200,102400,2730.7,cpu,0\n",
+    )
+    texts = h.chapter_texts(h.load_chapter("warehouse", results=tmp_path))
+    assert (
+        texts["paper_recurrent"]
+        == "the paper's figure has no IAM or LSTM point before 200,000 steps"
+    )
+    assert texts["paper_feedforward"] == (
+        "the paper's figure has no FNN (1 obs) or FNN (8 obs) point before 4,000,000 steps"
+    )
+    assert "—" not in texts["paper_recurrent"] + texts["paper_feedforward"]
+
+
+def test_paper_reading_text_names_what_the_figure_has_and_lacks() -> None:
+    paper = pd.DataFrame(
+        {
+            "env": "warehouse",
+            "model": ["IAM", "IAM", "LSTM", "LSTM", "FNN1"],
+            "step": [200, 400, 300, 400, 400],
+            "mean_return": [29.0, 30.0, 27.0, 28.0, 33.0],
+            "kind": ["curve"] * 4 + ["final"],
+        }
+    )
+    summary = pd.read_csv(io.StringIO(QUICK_SUMMARY)).assign(
+        paper_value=[None, None, None, 29.0]  # IAM has a point in the budget's last tenth
+    )
+    both = ["IAM", "LSTM"]
+    assert h.paper_reading_text(summary, paper, "warehouse", both, 200) == (
+        "the paper's figure reads about 29.00 for IAM and has no LSTM point before 300 steps"
+    )
+    # Points on both sides of the budget, none close to it; past the figure's end.
+    assert h.paper_reading_text(summary, paper, "warehouse", ["LSTM"], 350) == (
+        "the paper's figure has no LSTM point near 350 steps"
+    )
+    assert h.paper_reading_text(summary, paper, "warehouse", ["LSTM", "FNN1"], 500) == (
+        "the paper's figure has no LSTM or FNN (1 obs) point after 400 steps"
+    )
+    assert h.paper_reading_text(summary, paper, "warehouse", ["LSTM"], None) == (
+        "the paper's figure has no LSTM value at this budget"
+    )
+    complete = summary.assign(paper_value=[33.0, 31.5, 28.0, 30.0])
+    assert h.paper_reading_text(complete, paper, "warehouse", both, 400) == (
+        "the paper's figure reads about 30.00 and 28.00"
+    )
+
+
+def test_rolling_note_states_the_window_and_workers_of_its_table() -> None:
+    rolling = pd.DataFrame(
+        {
+            "model": "IAM",
+            "seed": 0,
+            "step": [10, 20],
+            "transitions": [80, 160],
+            "mean_return": [1.0, 2.0],
+            "window_episodes": 250,
+        }
+    )
+    note = h.rolling_note(rolling)
+    assert "the last 250 episodes that ended by then, over all 8 workers" in note
+    assert "last 1,000 episodes" in h.rolling_note(rolling.assign(window_episodes=1000))
+    assert h.rolling_note(rolling.iloc[0:0]) == h.rolling_note(None)
 
 
 def test_traffic_texts_come_from_cited_constants_and_the_reference() -> None:

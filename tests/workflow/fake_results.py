@@ -2,8 +2,9 @@
 
 The tables follow the contract between the pipeline and the book (report_helpers.TABLE_COLUMNS):
 ``tables/{experiment}/*.csv``, ``figures/{experiment}/fig5.png`` (a real two-panel matplotlib
-figure) and ``tables/provenance.json``. Values are invented but plausible; the same arguments
-always give the same files.
+figure), ``figures/{experiment}/rolling.png`` (drawn by the library) and
+``tables/provenance.json``. Values are invented but plausible; the same arguments always give the
+same files.
 
     python tests/workflow/fake_results.py OUT_DIR [EXPERIMENT ...]
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iam_repro.analysis.plots import figure_rolling
+from iam_repro.io.atomic import save_figure_atomic
 from iam_repro.report_helpers import TABLE_COLUMNS
 
 #: Per experiment: models with (final return, paper value, relative throughput), budget, grid
@@ -55,6 +58,7 @@ SEEDS = (0, 1, 2)
 
 
 def _curves(spec: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """Per-run paper-protocol curves (not a table of their own; curves_summary is made of them)."""
     steps = np.arange(spec["window"], spec["steps"] + 1, spec["window"])
     rows = []
     for rank, (model, (final, _paper, _speed)) in enumerate(spec["models"].items()):
@@ -64,7 +68,18 @@ def _curves(spec: dict, rng: np.random.Generator) -> pd.DataFrame:
             noisy = curve + rng.normal(0.0, 0.4, size=steps.size)
             for step, value in zip(steps, noisy, strict=True):
                 rows.append((model, seed, int(step), round(float(value), 4), 1000))
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS["curves_paper_protocol"]))
+    return pd.DataFrame(rows, columns=["model", "seed", "step", "mean_return", "n_episodes"])
+
+
+def _rolling(curves: pd.DataFrame, window_episodes: int = 100) -> pd.DataFrame:
+    """curves_rolling.csv: each run's curve smoothed over 3 points, as over many episodes."""
+    smooth = curves.groupby(["model", "seed"], sort=False)["mean_return"].transform(
+        lambda values: values.rolling(3, min_periods=1).mean()
+    )
+    rolling = curves.assign(
+        transitions=curves["step"] * 8, mean_return=smooth.round(4), window_episodes=window_episodes
+    )
+    return rolling[list(TABLE_COLUMNS["curves_rolling"])]
 
 
 def _summary_of(curves: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +266,8 @@ def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: boo
     tables.mkdir(parents=True, exist_ok=True)
 
     curves = _curves(spec, rng)
-    curves.to_csv(tables / "curves_paper_protocol.csv", index=False)
+    rolling = _rolling(curves)
+    rolling.to_csv(tables / "curves_rolling.csv", index=False)
     curves_summary = _summary_of(curves)
     curves_summary.to_csv(tables / "curves_summary.csv", index=False)
 
@@ -316,6 +332,11 @@ def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: boo
     )
 
     _figure(curves_summary, spec, name, results / "figures" / name / "fig5.png")
+    save_figure_atomic(
+        figure_rolling(rolling, name, max_step=spec["steps"]),
+        results / "figures" / name / "rolling.png",
+        dpi=100,
+    )
 
 
 def write_fake_results(

@@ -265,11 +265,17 @@ def test_fake_book_shows_results_from_the_tables(fake_book: Path) -> None:
         page = (fake_book / f"{experiment}.html").read_text()
         assert f"{iam['mean']:.2f} (95% CI {iam['ci_low']:.2f} to {iam['ci_high']:.2f})" in page
         assert "not run in this build" not in page
+        # The rolling-average figure's sentence states the window its table was made with.
+        rolling = pd.read_csv(results / "tables" / experiment / "curves_rolling.csv")
+        window = rolling["window_episodes"].iloc[0]
+        assert f"the last {window} episodes that ended by then, over all 8 workers" in page
+        assert f"figure reads about {iam['paper_value']:.2f} and" in page
     intro = (fake_book / "intro.html").read_text()
     assert intro.count("verdict-not-run") == 1  # only claim 7 (Atari) has no results
     assert "verdict-partly" in intro and "verdict-not-reproduced" in intro
     experiments = (fake_book / "experiments.html").read_text()
     assert 'id="warehouse"' in experiments and 'id="traffic"' in experiments
+    assert experiments.count("episodes that ended by then") == 2  # a rolling figure each
     methods = (fake_book / "methods.html").read_text()
     assert "normalize_advantages" in methods
     assert "_static/mathjax/tex-chtml.js" in methods

@@ -228,7 +228,10 @@ def test_every_run_is_a_completed_slurm_job_with_a_gpu_exactly_when_asked(slurm_
     others = [row for row in rows if not row["comment"].startswith("rule_train_")]
     # aggregate and plot per experiment, provenance, the book: all on Slurm, none with a GPU
     assert sorted(re.sub(r"_wildcards_.*", "", row["comment"]) for row in others) == sorted(
-        ["rule_aggregate"] * 2 + ["rule_plot_fig5"] * 2 + ["rule_provenance", "rule_report"]
+        ["rule_aggregate"] * 2
+        + ["rule_plot_fig5"] * 2
+        + ["rule_plot_rolling"] * 2
+        + ["rule_provenance", "rule_report"]
     )
     for row in others:
         assert row["state"] == "COMPLETED" and "gres/gpu" not in row["alloc_tres"], row

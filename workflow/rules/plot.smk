@@ -19,3 +19,25 @@ rule plot_fig5:
         budget=experiment_setting("budget"),
     script:
         "../scripts/plot_fig5.py"
+
+
+# The rolling average over episodes of all workers (aggregation.rolling_window_episodes): the
+# usual RL learning curve, beside the paper-protocol one of plot_fig5.
+rule plot_rolling:
+    input:
+        rolling=f"{TABLES}/curves_rolling.csv",
+    output:
+        f"{FIGURES}/rolling.png",
+    log:
+        f"{LOGS}/plot/{{experiment}}_rolling.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        env=experiment_setting("env"),
+        budget=experiment_setting("budget"),
+    script:
+        "../scripts/plot_rolling.py"

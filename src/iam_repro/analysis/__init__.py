@@ -23,7 +23,13 @@ from iam_repro.analysis.curves import (
     steps_to_threshold,
 )
 from iam_repro.analysis.fig5 import FIG5_PANELS, Fig5Panel, fig5_panel, model_label
-from iam_repro.analysis.plots import DEFAULT_COLORS, figure_fig5, plot_learning_curves
+from iam_repro.analysis.plots import (
+    DEFAULT_COLORS,
+    figure_fig5,
+    figure_rolling,
+    plot_learning_curves,
+    plot_rolling_curves,
+)
 from iam_repro.analysis.stats import bootstrap_ci, bootstrap_means, summarise
 from iam_repro.analysis.tables import (
     MODEL_ORDER,
@@ -32,6 +38,7 @@ from iam_repro.analysis.tables import (
     aggregate_experiment,
     load_reference_fig5,
     model_sort_key,
+    rolling_window,
 )
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "direction_verdict",
     "fig5_panel",
     "figure_fig5",
+    "figure_rolling",
     "final_score",
     "load_reference_fig5",
     "model_label",
@@ -64,7 +72,9 @@ __all__ = [
     "paper_final_value",
     "paper_protocol_curve",
     "plot_learning_curves",
+    "plot_rolling_curves",
     "rolling_curve",
+    "rolling_window",
     "step_grid",
     "steps_to_threshold",
     "summarise",

@@ -15,14 +15,21 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from iam_repro.analysis.fig5 import fig5_panel, model_label
-from iam_repro.analysis.tables import model_sort_key
+from iam_repro.analysis.tables import model_sort_key, rolling_window
 
-__all__ = ["DEFAULT_COLORS", "figure_fig5", "plot_learning_curves"]
+__all__ = [
+    "DEFAULT_COLORS",
+    "figure_fig5",
+    "figure_rolling",
+    "plot_learning_curves",
+    "plot_rolling_curves",
+]
 
 DEFAULT_COLORS: dict[str, str] = {
     "IAM": "tab:blue",
     "IAM_static": "tab:cyan",
     "LSTM": "tab:orange",
+    "LSTM_fc": "tab:brown",  # the FC -> LSTM variant: no paper curve of its own
     "FNN1": "black",  # the paper's black dashed line: FNN with 1 observation
     "FNN8": "red",  # the paper's red dashed line: FNN with k stacked observations (warehouse)
     "FNN32": "red",  # ... and on traffic
@@ -171,9 +178,13 @@ def figure_fig5(
 ) -> Figure:
     """Two-panel comparison with one row of the paper's Fig. 5 (warehouse: top, traffic: bottom).
 
-    Left: the whole budget. Right: the second half of the budget, with a y-range fitted to the
-    reproduced bands, the paper's points there and its final FNN lines (the final differences
-    are a few return units, invisible at full scale: traffic climbs from about -42 to -4).
+    Left: the paper's whole x-axis (or the budget, when longer), so that the paper's IAM and
+    LSTM curves are drawn in full beside the reproduced ones whatever the budget; the range
+    zoomed at right is shaded. Right: a zoom with a y-range fitted to the reproduced bands, the
+    paper's points there and its final FNN lines. When the budget ends before the paper's
+    x-axis does (quick presets), the zoom shows the whole budget, which fills only the first
+    few per cent of the left panel; otherwise its second half, where the final differences (a
+    few return units, invisible at full scale: traffic climbs from about -42 to -4) are.
 
     Args:
         summary: curves_summary.csv of one experiment (columns model, step, mean, std).
@@ -187,19 +198,24 @@ def figure_fig5(
         The figure (not registered with pyplot; save it with `save_figure_atomic`).
     """
     paper_env = paper.loc[paper["env"] == env] if "env" in paper.columns else paper
+    paper_end = int(paper_env["step"].max()) if len(paper_env) else 0
     if max_step is None:
-        if len(summary):
-            max_step = int(summary["step"].max())
-        elif len(paper_env):
-            max_step = int(paper_env["step"].max())
-        else:
-            max_step = 1
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
+        max_step = int(summary["step"].max()) if len(summary) else paper_end or 1
+    x_low = 0.0 if max_step < paper_end else max_step / 2
+    fig = Figure(figsize=(12, 5), layout="constrained")
     ax_full, ax_zoom = fig.subplots(1, 2)
     plot_learning_curves(
-        summary, paper_env, ax=ax_full, xlim=(0, max_step), models=models, colors=colors
+        summary,
+        paper_env,
+        ax=ax_full,
+        xlim=(0, max(max_step, paper_end)),
+        models=models,
+        colors=colors,
+        legend=False,
     )
-    x_low = max_step / 2
+    part = "our whole budget" if x_low == 0 else "second half of our budget"
+    zoomed = ax_full.axvspan(x_low, max_step, color="0.9", zorder=0, label=f"{part} (zoomed)")
+    zoomed.set_gid("zoom region")
     shown = (summary, paper_env)
     if models is not None:
         shown = tuple(frame.loc[frame["model"].isin(list(models))] for frame in shown)
@@ -213,11 +229,115 @@ def figure_fig5(
         colors=colors,
         legend=False,
     )
-    ax_full.set_title(f"{env}: whole budget")
-    ax_zoom.set_title(f"{env}: second half (zoomed)")
+    full_title = "the paper's whole x-axis" if paper_end >= max_step else "whole budget"
+    ax_full.set_title(f"{env}: {full_title}")
+    ax_zoom.set_title(f"{env}: zoom on {part}")
+    # Below both panels: the zoom holds fewer lines when the paper has no point in its range.
+    handles, labels = ax_full.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize="small")
     panel = fig5_panel(env)
     where = f"Fig. 5 ({panel.row} row)" if panel else "Fig. 5"
     fig.suptitle(
         f"{where}, {env}: reproduced (mean ± 1 std over seeds) and the paper's values (dashed)"
+    )
+    return fig
+
+
+def _seeds_label(n_seeds: int) -> str:
+    return "1 seed" if n_seeds == 1 else f"mean of {n_seeds} seeds"
+
+
+def plot_rolling_curves(
+    rolling: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    xlim: tuple[float, float] | None = None,
+    models: Sequence[str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Rolling-average learning curves: each seed thin, their mean over seeds thick.
+
+    The mean is drawn on the steps every seed of the model has (like curves_summary.csv), so
+    it never averages fewer seeds at the start, where a seed's first episode ends later.
+
+    Args:
+        rolling: curves_rolling.csv of one experiment: columns model, seed, step, mean_return.
+        ax: Axes to draw on (default: a new figure's).
+        xlim: x-axis limits (default: matplotlib's).
+        models: Models to draw (default: all, in table order).
+        colors: Colour per model, overriding `DEFAULT_COLORS`.
+        legend: Whether to add a legend (one entry per model: its mean line).
+
+    Returns:
+        The Axes drawn on.
+    """
+    if ax is None:
+        ax = Figure(figsize=(6, 4), layout="constrained").add_subplot()
+    if models is None:
+        models = sorted(set(rolling["model"]), key=model_sort_key)
+    color = _color_map(models, colors)
+    for model in models:
+        runs = rolling.loc[rolling["model"] == model]
+        if runs.empty:
+            continue
+        by_step = runs.pivot_table(index="step", columns="seed", values="mean_return")
+        for seed in by_step.columns:
+            line = by_step[seed].dropna()
+            (seed_line,) = ax.plot(
+                line.index, line.to_numpy(), color=color[model], lw=0.8, alpha=0.35
+            )
+            seed_line.set_gid(f"{model} seed {seed}")
+        common = by_step.dropna()
+        ax.plot(
+            common.index,
+            common.mean(axis=1).to_numpy(),
+            color=color[model],
+            lw=2,
+            label=f"{model_label(model)} ({_seeds_label(by_step.shape[1])})",
+        )
+    ax.set_xlabel("Steps (per worker)")
+    ax.set_ylabel("Average return")
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def figure_rolling(
+    rolling: pd.DataFrame,
+    env: str,
+    *,
+    max_step: int | None = None,
+    models: Sequence[str] | None = None,
+    colors: Mapping[str, str] | None = None,
+) -> Figure:
+    """An experiment's rolling-average learning curves (curves_rolling.csv), one panel.
+
+    The usual RL learning curve: at each step, the mean return of the last `window_episodes`
+    episodes of all workers. It is not the paper's protocol (worker 0's mean per window, in the
+    Fig. 5 figure), so the paper's values are not overlaid.
+
+    Args:
+        rolling: curves_rolling.csv of one experiment (columns model, seed, step, mean_return,
+            window_episodes).
+        env: Environment name, for the title.
+        max_step: Budget in per-worker steps: the x-axis ends there (default: the last step).
+        models, colors: As in `plot_rolling_curves`.
+
+    Returns:
+        The figure (not registered with pyplot; save it with `save_figure_atomic`).
+    """
+    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    if max_step is None:
+        max_step = int(rolling["step"].max()) if len(rolling) else 1
+    plot_rolling_curves(rolling, ax=ax, xlim=(0, max_step), models=models, colors=colors)
+    window = rolling_window(rolling)
+    over = f"the last {window:,} episodes" if window is not None else "the last episodes"
+    ax.set_title(
+        f"{env}: mean return over {over} of all workers (rolling average; thin: each seed)"
     )
     return fig

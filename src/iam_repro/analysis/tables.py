@@ -6,8 +6,8 @@ one folder (columns exactly as listed; one row per ...):
 =========================== ==================================================================
 file                        columns
 =========================== ==================================================================
-curves_paper_protocol.csv   model, seed, step, mean_return, n_episodes  (run x window)
-curves_rolling.csv          model, seed, step, transitions, mean_return  (run x grid step)
+curves_rolling.csv          model, seed, step, transitions, mean_return, window_episodes
+                            (run x grid step)
 curves_summary.csv          model, step, mean, std, ci_low, ci_high, n_seeds  (model x step)
 final_scores.csv            model, seed, final_return, auc, steps_to_threshold  (run)
 summary.csv                 model, n_seeds, mean, std, ci_low, ci_high, paper_value  (model)
@@ -18,6 +18,13 @@ claims.csv                  claim_id, claim, paper_value, reproduced_value, ci_l
 =========================== ==================================================================
 
 `step` is always the per-worker step of the paper's x-axis; `transitions` = step x num_workers.
+
+Each run's paper-protocol curve (`paper_protocol_curve`: worker 0's mean return per
+`summary_window` steps) is not written as such: its across-seed statistics are
+curves_summary.csv (what the Fig. 5 figure draws), and the run's scores on it (what the claims
+test) are final_scores.csv. The per-seed curves the book shows are the rolling ones, over the
+episodes of all workers. `window_episodes` (the aggregation setting `rolling_window_episodes`)
+travels with them, so figures and pages state the window without reading the config.
 """
 
 from __future__ import annotations
@@ -54,14 +61,21 @@ __all__ = [
     "aggregate_experiment",
     "load_reference_fig5",
     "model_sort_key",
+    "rolling_window",
 ]
 
-MODEL_ORDER: tuple[str, ...] = ("FNN1", "FNN8", "FNN32", "LSTM", "IAM", "IAM_static")
+MODEL_ORDER: tuple[str, ...] = ("FNN1", "FNN8", "FNN32", "LSTM", "LSTM_fc", "IAM", "IAM_static")
 """Row order of every table; other model names follow alphabetically."""
 
 OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "curves_paper_protocol.csv": ("model", "seed", "step", "mean_return", "n_episodes"),
-    "curves_rolling.csv": ("model", "seed", "step", "transitions", "mean_return"),
+    "curves_rolling.csv": (
+        "model",
+        "seed",
+        "step",
+        "transitions",
+        "mean_return",
+        "window_episodes",
+    ),
     "curves_summary.csv": ("model", "step", "mean", "std", "ci_low", "ci_high", "n_seeds"),
     "final_scores.csv": ("model", "seed", "final_return", "auc", "steps_to_threshold"),
     "summary.csv": ("model", "n_seeds", "mean", "std", "ci_low", "ci_high", "paper_value"),
@@ -88,6 +102,23 @@ _RUN_FACTS = ("device", "resumed_at_steps")
 def model_sort_key(model: str) -> tuple[int, str]:
     """Sort key putting models in `MODEL_ORDER`, unknown names after them alphabetically."""
     return (MODEL_ORDER.index(model), "") if model in MODEL_ORDER else (len(MODEL_ORDER), model)
+
+
+def rolling_window(rolling: pd.DataFrame) -> int | None:
+    """The number of episodes the rolling curves average (their `window_episodes` column).
+
+    Returns:
+        The window, or None when the table has no rows.
+
+    Raises:
+        ValueError: the table mixes windows (it was not written by one aggregate run).
+    """
+    windows = rolling["window_episodes"].dropna().unique()
+    if len(windows) > 1:
+        raise ValueError(
+            f"curves_rolling.csv mixes rolling windows {sorted(windows)}; rerun the aggregate rule"
+        )
+    return int(windows[0]) if len(windows) else None
 
 
 def load_reference_fig5() -> pd.DataFrame:
@@ -148,10 +179,14 @@ def _frame(rows: list[dict] | list[pd.DataFrame], name: str) -> pd.DataFrame:
 
 
 def _curves_summary(
-    protocol: pd.DataFrame, confidence: float, n_resamples: int, seed: int
+    protocol_curves: list[pd.DataFrame], confidence: float, n_resamples: int, seed: int
 ) -> pd.DataFrame:
-    """Across-seed statistics per model and step, on the steps every seed of the model has."""
-    rows = []
+    """Across-seed statistics per model and step of the runs' paper-protocol curves (columns
+    model, seed, step, mean_return), on the steps every seed of the model has."""
+    rows: list[dict] = []
+    if not protocol_curves:
+        return _frame(rows, "curves_summary.csv")
+    protocol = pd.concat(protocol_curves, ignore_index=True)
     for model, runs in protocol.groupby("model", sort=False):
         by_step = runs.pivot(index="step", columns="seed", values="mean_return").dropna()
         for step, values in by_step.iterrows():
@@ -347,7 +382,12 @@ def aggregate_experiment(
         protocol_curves.append(protocol.assign(model=model, seed=run_seed))
         rolling = rolling_curve(episodes, grid, rolling_window_episodes).dropna()
         rolling_curves.append(
-            rolling.assign(model=model, seed=run_seed, transitions=rolling["step"] * num_workers)
+            rolling.assign(
+                model=model,
+                seed=run_seed,
+                transitions=rolling["step"] * num_workers,
+                window_episodes=rolling_window_episodes,
+            )
         )
         in_budget = protocol.loc[protocol["step"] <= max_step]
         score_rows.append(
@@ -364,11 +404,8 @@ def aggregate_experiment(
         )
 
     tables: dict[str, pd.DataFrame] = {}
-    tables["curves_paper_protocol.csv"] = _frame(protocol_curves, "curves_paper_protocol.csv")
     tables["curves_rolling.csv"] = _frame(rolling_curves, "curves_rolling.csv")
-    tables["curves_summary.csv"] = _curves_summary(
-        tables["curves_paper_protocol.csv"], confidence, n_resamples, seed
-    )
+    tables["curves_summary.csv"] = _curves_summary(protocol_curves, confidence, n_resamples, seed)
     scores = _frame(score_rows, "final_scores.csv")
     tables["final_scores.csv"] = scores
     summary_rows = []

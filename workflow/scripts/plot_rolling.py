@@ -1,0 +1,28 @@
+"""Snakemake adapter: an experiment's rolling-average curves -> its figure (rule plot_rolling)."""
+
+import sys
+from pathlib import Path
+
+# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
+
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+
+from iam_repro.analysis.plots import figure_rolling  # noqa: E402
+from iam_repro.io.atomic import save_figure_atomic  # noqa: E402
+from iam_repro.workflow_log import line_logger  # noqa: E402
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+with line_logger(sm.log[0]) as emit:
+    figure = figure_rolling(
+        pd.read_csv(sm.input.rolling),
+        sm.params.env["name"],
+        max_step=sm.params.budget["steps_per_worker"],
+    )
+    save_figure_atomic(figure, sm.output[0], dpi=150)
+    emit(f"wrote {sm.output[0]}")
