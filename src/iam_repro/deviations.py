@@ -38,6 +38,17 @@ DESCRIPTIONS: dict[str, str] = {
     "ppo.max_grad_norm": "global gradient-norm clipping",
     "ppo.normalize_advantages": "per-minibatch advantage normalisation",
     "ppo.gae_over_rollout": "GAE over the whole rollout instead of time-horizon chunks",
+    "ppo.gae_chunks_from_episode_start": (
+        "GAE chunks restart at every episode start (false: at fixed rollout positions)"
+    ),
+    "ppo.padding_in_rollout": (
+        "recurrent models' padding takes rollout slots, an update every memory_size slots "
+        "(false: every update holds memory_size real steps)"
+    ),
+    "budget.schedule_steps_per_worker": (
+        "steps per worker over which the learning rate and clip range decay (the paper's: its "
+        "training budget)"
+    ),
     "env.removal_quirk": "the original's remove-while-iterating item removal",
     "env.depart_speed_zero": "cars start at speed 0, as in the SUMO of the paper's runs",
     "env.carry_over_quirk": "the traffic-light controller's memory carried over across resets",
@@ -64,6 +75,12 @@ ORIGINAL_ENV_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The paper's training budgets (spec/ppo.md, max_steps): the span of its learning-rate and
+#: clip decay. A run may stop earlier (a shorter budget) without deviating; decaying over
+#: another span is a deviation.
+PAPER_SCHEDULE_STEPS: dict[str, int] = {"warehouse": 4_000_000, "traffic": 2_000_000}
+
+
 def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Deviations of one resolved run config: rows of (option, value, original, description)."""
     rows = []
@@ -71,6 +88,10 @@ def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
     for name, (value, original) in ppo_deviations(ppo).items():
         rows.append(_row(f"ppo.{name}", value, original))
     env = resolved["env"]
+    schedule = resolved["budget"].get("schedule_steps_per_worker")
+    paper_schedule = PAPER_SCHEDULE_STEPS.get(env["name"])
+    if schedule is not None and paper_schedule is not None and schedule != paper_schedule:
+        rows.append(_row("budget.schedule_steps_per_worker", schedule, paper_schedule))
     originals = ORIGINAL_ENV_OPTIONS.get(env["name"], {})
     for name, value in sorted(env.get("options", {}).items()):
         if name in originals and value != originals[name]:

@@ -17,6 +17,7 @@ def _resolved(**changes):
         "ppo": PPOConfig(time_horizon=8).to_dict(),
         "env": {"name": "warehouse", "options": {"removal_quirk": True}},
         "model": {"kind": "iam", "cell": "lstm"},
+        "budget": {"steps_per_worker": 204800, "schedule_steps_per_worker": 4000000},
     }
     out = copy.deepcopy(base)
     for key, value in changes.items():
@@ -32,15 +33,27 @@ def test_original_protocol_has_no_deviations():
 
 
 def test_each_kind_of_deviation_is_named():
-    resolved = _resolved(ppo__normalize_advantages=True, ppo__max_grad_norm=0.5, model__cell="gru")
+    resolved = _resolved(
+        ppo__normalize_advantages=True,
+        ppo__max_grad_norm=0.5,
+        ppo__padding_in_rollout=False,
+        ppo__gae_chunks_from_episode_start=False,
+        model__cell="gru",
+        budget__schedule_steps_per_worker=204800,
+    )
     resolved["env"]["options"]["removal_quirk"] = False
     options = {row["option"]: (row["value"], row["original"]) for row in run_deviations(resolved)}
     assert options == {
         "ppo.normalize_advantages": ("True", "False"),
         "ppo.max_grad_norm": ("0.5", "none"),
+        "ppo.padding_in_rollout": ("False", "True"),
+        "ppo.gae_chunks_from_episode_start": ("False", "True"),
+        "budget.schedule_steps_per_worker": ("204800", "4000000"),
         "env.removal_quirk": ("False", "True"),
         "model.cell": ("gru", "lstm"),
     }
+    # A run that stops early on the paper's schedule does not deviate.
+    assert run_deviations(_resolved(budget__steps_per_worker=2048)) == []
 
 
 def test_table_has_one_row_per_model_and_option_across_seeds():
@@ -65,7 +78,9 @@ TRAFFIC_ORIGINAL = {
 
 
 def _traffic(**options):
-    resolved = _resolved(ppo__time_horizon=128, ppo__seq_len=32)
+    resolved = _resolved(
+        ppo__time_horizon=128, ppo__seq_len=32, budget__schedule_steps_per_worker=2000000
+    )
     resolved["env"] = {"name": "traffic", "options": {**TRAFFIC_ORIGINAL, **options}}
     return resolved
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from iam_repro.io.monitor import read_monitor
 from tests.monitor_compare import without_wall_time
@@ -64,13 +65,19 @@ def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run, experiment):
         info = json.loads((run_dir / "run.json").read_text())
         assert info["config"]["seed"] == int(run_dir.name.split("_")[1])
         assert info["metrics"]["transitions"] == steps * 8
-        assert not (run_dir / "monitor.csv.partial").exists()
+        # Kept so that the run can grow to a larger budget: the log (a second name of
+        # monitor.csv) and the checkpoint of the run's last update.
+        assert (run_dir / "monitor.csv.partial").read_bytes() == (
+            run_dir / "monitor.csv"
+        ).read_bytes()
+        assert (run_dir / "checkpoint.pt").exists()
     tables = results / "tables" / experiment
     summary = pd.read_csv(tables / "summary.csv")
     assert sorted(summary["model"]) == models
     claims = pd.read_csv(tables / "claims.csv")
     assert set(claims["verdict"]) <= {"reproduced", "partly", "not reproduced", "not yet run"}
-    assert (results / "figures" / experiment / "fig5.png").stat().st_size > 10_000
+    for figure in ("fig5.png", "rolling.png"):
+        assert (results / "figures" / experiment / figure).stat().st_size > 10_000
     run = f"{experiment}/{experiment}/IAM/seed_0"
     assert (results / "benchmarks" / "train" / f"{run}.tsv").exists()
     log = (results / "logs" / "train" / f"{run}.log").read_text()
@@ -123,3 +130,82 @@ def _job_counts(stdout: str) -> dict[str, int]:
         if len(parts) == 2 and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
     return counts
+
+
+def _train_jobs(stdout: str) -> set[str]:
+    """Run folders (experiment/env/model/seed_N) of the train jobs a dry run lists."""
+    runs, in_train = set(), False
+    for line in stdout.splitlines():
+        if line.startswith("rule "):
+            in_train = line.strip() == "rule train:"
+        elif in_train and line.strip().startswith("output:"):
+            monitor = line.split("output:")[1].split(",")[0].strip()
+            runs.add(monitor.removeprefix("results/runs/").removesuffix("/monitor.csv"))
+    return runs
+
+
+def _edit_yaml(path: Path, edit) -> None:
+    data = yaml.safe_load(path.read_text())
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+WAREHOUSE_SMOKE = {
+    f"warehouse/warehouse/{m}/seed_{s}" for m in ("FNN1", "FNN8", "LSTM", "IAM") for s in (0, 1)
+}
+
+
+@pytest.mark.parametrize(
+    ("edit", "preset", "retrained"),
+    [
+        # Analysis-only edits: nothing retrains.
+        (lambda d: d.update(threshold=30), "smoke", set()),
+        (lambda d: d["presets"]["smoke"].update(summary_window=512), "smoke", set()),
+        (lambda d: d.update(description="another text"), "smoke", set()),
+        (lambda d: d["presets"].update(renamed=d["presets"]["smoke"]), "renamed", set()),
+        # Result-changing edits: exactly the runs they touch.
+        (lambda d: d["ppo"].update(gamma=0.9), "smoke", WAREHOUSE_SMOKE),
+        (
+            lambda d: d["models"]["IAM"].update(memory=32),
+            "smoke",
+            {"warehouse/warehouse/IAM/seed_0", "warehouse/warehouse/IAM/seed_1"},
+        ),
+        (
+            lambda d: d["presets"]["smoke"].update(seeds=[0, 2]),
+            "smoke",
+            {f"warehouse/warehouse/{m}/seed_2" for m in ("FNN1", "FNN8", "LSTM", "IAM")},
+        ),
+        (
+            lambda d: d["presets"]["smoke"]["budget"].update(steps_per_worker=4096),
+            "smoke",
+            WAREHOUSE_SMOKE,
+        ),
+    ],
+    ids=[
+        "threshold",
+        "summary-window",
+        "description",
+        "preset-name",
+        "ppo-key",
+        "model-size",
+        "seed",
+        "budget",
+    ],
+)
+def test_only_edits_that_change_results_retrain(smoke_run, tmp_path, edit, preset, retrained):
+    experiments = tmp_path / "experiments"
+    shutil.copytree(REPO / "config/experiments", experiments)
+    _edit_yaml(experiments / "warehouse.yaml", edit)
+    if preset != "smoke":  # traffic needs the preset too
+        _edit_yaml(
+            experiments / "traffic.yaml",
+            lambda d: d["presets"].update(renamed=d["presets"]["smoke"]),
+        )
+    done = snakemake(
+        smoke_run,
+        "--dry-run",
+        "--config",
+        f"preset={preset}",
+        f"experiments_dir={experiments}",
+    )
+    assert _train_jobs(done.stdout) == retrained, done.stdout[-3000:]

@@ -106,7 +106,7 @@ def test_killed_training_jobs_resume_to_the_unbroken_log(tmp_path):
     snakemake(workdir, "--unlock", *args)
     snakemake(workdir, "--rerun-incomplete", *args)
 
-    assert not checkpoint.exists()
+    assert checkpoint.exists()  # kept at the last update: the run can grow to a larger budget
     log = (workdir / "results/logs/train/warehouse/warehouse/IAM/seed_0.log").read_text()
     assert log.count("resumed from checkpoint") == 3, log
     assert "previous attempt ended without closing this log" in log  # the lost node
