@@ -24,14 +24,14 @@ from iam_repro.experiments import (
     Experiment,
     canonical_json,
     config_digest,
-    training_config,
-    trajectory_digest,
     experiment_from_dict,
     load_config,
     load_experiment,
     load_experiments,
     runs_dataframe,
     runs_table,
+    training_config,
+    trajectory_digest,
 )
 
 REPO = Path(__file__).resolve().parents[2]
