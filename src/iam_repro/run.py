@@ -29,7 +29,7 @@ from typing import Any
 from iam_repro.experiments import trajectory_digest
 from iam_repro.io.run_info import write_run_info
 from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint
-from iam_repro.ppo.trainer import train
+from iam_repro.ppo.trainer import CHECKPOINT_INTERVAL_S, train
 
 PARTIAL_LOG = "monitor.csv.partial"
 CHECKPOINT = "checkpoint.pt"
@@ -42,7 +42,7 @@ def run_training(
     emit: Callable[[str], None] = print,
     torch_threads: int = 1,
     progress_interval_s: float = 30.0,
-    checkpoint_interval_s: float = train.__kwdefaults__["checkpoint_interval_s"],
+    checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S,
     stop_on_signals: bool = False,
 ) -> dict[str, Any]:
     """Train the run described by `resolved` into `run_dir`; returns its metrics.

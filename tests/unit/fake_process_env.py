@@ -21,6 +21,7 @@ import numpy as np
 __all__ = [
     "FACTORY",
     "OBS_DIM",
+    "SIGINT_IGNORED",
     "FakeEnv",
     "alive",
     "assert_same_steps",
@@ -34,6 +35,10 @@ __all__ = [
 
 FACTORY = "tests.unit.fake_process_env:FakeEnv"
 OBS_DIM = 3
+#: Prefix of a command line that runs the rest with SIGINT ignored, as a script's `cmd &` (no
+#: job control) or `nohup cmd &` from one leaves it: `trap '' INT` sets SIG_IGN, which `exec`
+#: keeps. (Not `timeout`: it catches SIGINT, so its child starts with the default again.)
+SIGINT_IGNORED = ["bash", "-c", "trap '' INT; exec \"$@\"", "bash"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -185,17 +190,19 @@ def wait_gone(pids: list[int], timeout_s: float) -> list[int]:
         time.sleep(0.02)
 
 
-def start_driver(code: str, *args: str) -> subprocess.Popen[str]:
+def start_driver(code: str, *args: str, sigint_ignored: bool = False) -> subprocess.Popen[str]:
     """Run ``code`` in a fresh Python in its own session (so signals to its group hit only it).
 
-    The repository root is on its import path, so it can build ``FakeEnv`` workers.
+    The repository root is on its import path, so it can build ``FakeEnv`` workers. With
+    ``sigint_ignored`` it starts with SIGINT ignored (:data:`SIGINT_IGNORED`).
     """
     environ = dict(os.environ)
     environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO_ROOT), environ.get("PYTHONPATH")) if p
     )
+    prefix = SIGINT_IGNORED if sigint_ignored else []
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
+        [*prefix, sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -236,9 +243,14 @@ def driver_code(make_env: str, steps_per_print: int = 0) -> str:
     - ``idle``: sleeps forever (the workers' processes, e.g. TraCI's sumo children, stay put).
     """
     return f"""
+import signal
 import sys
 import time
 import numpy as np
+# Ctrl-C must raise KeyboardInterrupt here however the test run was started: a shell that
+# starts it in the background (`cmd &`, no job control) leaves SIGINT ignored, and Python
+# keeps an inherited SIG_IGN instead of installing this handler itself.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from gymnasium import spaces
 from iam_repro.envs.process_vec import ProcessVecEnv
 from tests.unit.fake_process_env import FACTORY

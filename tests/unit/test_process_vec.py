@@ -305,8 +305,10 @@ def test_workers_ignore_sigint() -> None:
 # ---------------------------------------------------------------------- shutdown, real signals
 
 
-def _check_driver(mode: str, signum: int | None, expect_code: int | None) -> str:
-    driver = start_driver(fake_driver(), mode)
+def _check_driver(
+    mode: str, signum: int | None, expect_code: int | None, *, sigint_ignored: bool = False
+) -> str:
+    driver = start_driver(fake_driver(), mode, sigint_ignored=sigint_ignored)
     try:
         pids = read_pids(driver)
         tree = descendants(driver.pid)
@@ -335,9 +337,12 @@ def test_exception_in_parent_leaves_no_worker() -> None:
     assert "parent failure" in err
 
 
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["sigint-default", "sigint-ignored"])
 @pytest.mark.parametrize("mode", ["loop", "with-loop"])
-def test_ctrl_c_leaves_no_worker(mode: str) -> None:
-    err = _check_driver(mode, signal.SIGINT, -signal.SIGINT)  # Python re-raises SIGINT
+def test_ctrl_c_leaves_no_worker(mode: str, sigint_ignored: bool) -> None:
+    # "sigint-ignored": the driver inherits SIG_IGN, as under a test run started with `cmd &`
+    # in a script; it must get the Ctrl-C all the same. Python re-raises SIGINT on exit.
+    err = _check_driver(mode, signal.SIGINT, -signal.SIGINT, sigint_ignored=sigint_ignored)
     assert "KeyboardInterrupt" in err
     assert "process_worker" not in err  # the workers did not get (or show) the SIGINT
 

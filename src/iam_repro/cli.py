@@ -1,0 +1,169 @@
+"""The `iam-repro` command: check the configuration, or train one run outside Snakemake.
+
+    iam-repro check [--config FILE] [--preset P]
+    iam-repro train EXPERIMENT MODEL SEED [--config FILE] [--preset P] [--run-dir DIR]
+
+Both read the same files as the pipeline (config/config.yaml and the experiment files it
+selects; relative paths from the working directory), so `check` answers "would the DAG accept
+this, and which runs would it train?" without starting Snakemake, and `train` leaves exactly
+the run folder the train rule would (it resumes from that folder's checkpoint, too). Errors a
+user can fix end in one message and exit status 1 (`iam_repro.errors.user_errors`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from iam_repro.errors import user_errors
+from iam_repro.experiments import (
+    ConfigError,
+    Experiment,
+    PipelineConfig,
+    load_config,
+    load_experiments,
+    runs_dataframe,
+    runs_table,
+)
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); returns the exit status."""
+    args = _parser().parse_args(argv)
+    return args.command(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iam-repro",
+        description="Influence-aware memory reproduction: check the configuration, or train "
+        "one run outside Snakemake (the pipeline itself runs with `snakemake`).",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument(
+            "--config",
+            type=Path,
+            default=Path("config/config.yaml"),
+            help="the pipeline config (default: %(default)s)",
+        )
+        sub.add_argument("--preset", help="the preset to use (default: the config's `preset`)")
+        return sub
+
+    check = add("check", "validate the config and experiment files; list a preset's runs")
+    check.set_defaults(command=_check)
+
+    train = add("train", "train one run (resumes from its checkpoint; Ctrl-C saves one)")
+    train.add_argument("experiment", help="experiment file stem, e.g. warehouse")
+    train.add_argument("model", help="model name in that file, e.g. IAM")
+    train.add_argument("seed", type=_seed, help="the run's seed (a whole number >= 0)")
+    train.add_argument(
+        "--run-dir",
+        type=Path,
+        help="the run folder (default: <results_dir>/runs/<experiment>/<env>/<model>/seed_<seed>, "
+        "where the pipeline puts it)",
+    )
+    train.set_defaults(command=_train)
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    with user_errors("the configuration check"):
+        config, experiments = _load(args.config, args.preset)
+        runs = runs_table(experiments, config.preset)
+    steps = [run.resolved["budget"]["steps_per_worker"] for run in runs]
+    workers = [run.resolved["ppo"]["num_workers"] for run in runs]
+    table = runs_dataframe(runs).assign(
+        steps_per_worker=steps, transitions=[s * w for s, w in zip(steps, workers, strict=True)]
+    )
+    print(f"{config.path}: valid; preset '{config.preset}': {len(runs)} runs")
+    print(table.to_string(index=False))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    # Imported here: torch takes seconds to import, which `check` and `--help` need not wait for.
+    from iam_repro.ppo.trainer import TrainingInterrupted
+    from iam_repro.run import run_training
+
+    run_id = f"{args.experiment}/{args.model}/seed_{args.seed}"
+    with user_errors(f"training run {run_id}"):
+        config, experiments = _load(args.config, args.preset)
+        experiment = _find(experiments, args.experiment, config)
+        resolved = experiment.resolve(args.model, config.preset, args.seed)
+        run_dir = args.run_dir or config.results_dir / "runs" / resolved["run_id"]
+        try:
+            run_training(
+                resolved,
+                run_dir,
+                emit=lambda line: print(line, flush=True),
+                torch_threads=config.training.torch_threads,
+                progress_interval_s=config.training.progress_interval_s,
+                checkpoint_interval_s=config.training.checkpoint_interval_s,
+                stop_on_signals=True,
+            )
+        except TrainingInterrupted as stop:  # SIGINT/SIGTERM: the checkpoint is saved
+            sys.exit(f"iam-repro: {stop}; run the same command again to resume")
+    print(f"{run_dir}: monitor.csv and run.json written")
+    return 0
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():  # numpy's generators take no negative seed
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number >= 0")
+    return int(text)
+
+
+def _load(path: Path, preset: str | None) -> tuple[PipelineConfig, list[Experiment]]:
+    """The validated pipeline config (with `preset` replacing its own) and its experiments."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            path, "", "the file does not exist", "run from the repository root or pass --config."
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            path, "", f"the file cannot be read ({error})", "make it a readable UTF-8 text file."
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(
+            path, "", f"the file is not valid YAML: {problem}{at}", "correct it there."
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            path, "", "the file is not a mapping of keys to values", "see config/config.yaml."
+        )
+    if preset is not None:
+        data["preset"] = preset  # as `snakemake --config preset=...` does
+    config = load_config(data, config_path=str(path))
+    return config, load_experiments(config)
+
+
+def _find(experiments: list[Experiment], name: str, config: PipelineConfig) -> Experiment:
+    for experiment in experiments:
+        if experiment.name == name:
+            return experiment
+    names = ", ".join(e.name for e in experiments)
+    raise ConfigError(
+        config.path,
+        "experiments",
+        f"the experiment '{name}' (command line) is not among those selected: {names}",
+        "name one of them, or select it in the config (experiments: all, or its file stem).",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The installed console scripts: every one declared in pyproject.toml starts, and `iam-repro`
+checks the repository's config and trains a run as the pipeline would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iam_repro.experiments import (
+    PipelineConfig,
+    config_digest,
+    load_config,
+    load_experiments,
+    runs_table,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+# Console scripts are installed beside the interpreter running the tests (.venv/bin).
+BIN = Path(sys.executable).parent
+
+
+def repo_config(preset: str) -> PipelineConfig:
+    """The repository's config.yaml with `preset`, its experiments folder found from here."""
+    data = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    data.update(preset=preset, experiments_dir=str(REPO / data["experiments_dir"]))
+    return load_config(data)
+
+
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    path = BIN / name
+    assert path.exists(), f"{path} is not installed: pip install -e . (pyproject.toml changed?)"
+    return subprocess.run([str(path), *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_iam_repro_is_declared():
+    assert SCRIPTS["iam-repro"] == "iam_repro.cli:main"
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_every_declared_script_runs(name):
+    # A declared entry point whose module or function is missing fails here, not in a user's
+    # shell: the script imports it before argparse sees --help.
+    result = run_script(name, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: {name} "), result.stdout
+
+
+def test_check_lists_the_runs_of_the_repository_config():
+    result = run_script("iam-repro", "check", "--preset", "smoke")
+    assert result.returncode == 0, result.stderr
+    expected = runs_table(load_experiments(repo_config("smoke")), "smoke")
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"config/config.yaml: valid; preset 'smoke': {len(expected)} runs"
+    header = ["experiment", "env", "model", "seed", "steps_per_worker", "transitions"]
+    assert lines[1].split() == header
+    rows = [line.split() for line in lines[2:]]
+    assert [(r[0], r[2], int(r[3])) for r in rows] == [
+        (run.experiment, run.model, run.seed) for run in expected
+    ]
+    for row, run in zip(rows, expected, strict=True):
+        steps = run.resolved["budget"]["steps_per_worker"]
+        assert (int(row[4]), int(row[5])) == (steps, steps * run.resolved["ppo"]["num_workers"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--preset", "nope"], "preset 'nope'"),
+        (["check", "--config", "missing.yaml"], "missing.yaml: the file does not exist"),
+        (["check", "--config", "{bad_yaml}"], "not valid YAML: expected the node content"),
+        (["train", "warehouse", "NoSuchModel", "0"], "there is no model 'NoSuchModel'"),
+        (["train", "wharehouse", "IAM", "0"], "the experiment 'wharehouse'"),
+    ],
+    ids=["unknown-preset", "missing-config", "bad-yaml", "unknown-model", "unknown-experiment"],
+)
+def test_a_user_error_is_one_message(args, message, tmp_path):
+    bad_yaml = tmp_path / "config.yaml"
+    bad_yaml.write_text("preset: [\n")
+    result = run_script("iam-repro", *(arg.format(bad_yaml=bad_yaml) for arg in args))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    first, second = result.stderr.splitlines()  # "iam-repro: ... stopped" and the message
+    assert first.startswith("iam-repro: ") and first.endswith(" stopped")
+    assert message in second and "Fix: " in second
+
+
+def test_train_writes_the_run_folder_the_pipeline_would(tmp_path):
+    args = ["train", "warehouse", "FNN1", "0", "--preset", "smoke", "--run-dir", str(tmp_path)]
+    result = run_script("iam-repro", *args)
+    assert result.returncode == 0, result.stderr
+    assert "done: 16,384 transitions" in result.stdout
+    experiments = {e.name: e for e in load_experiments(repo_config("smoke"))}
+    resolved = experiments["warehouse"].resolve("FNN1", "smoke", 0)
+    run_info = json.loads((tmp_path / "run.json").read_text())
+    assert config_digest(run_info["config"]) == config_digest(resolved)
+    assert (tmp_path / "monitor.csv").read_text().count("\n") > 2  # header lines + episodes
