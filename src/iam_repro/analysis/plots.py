@@ -130,6 +130,13 @@ def plot_learning_curves(
                 label=f"{label} (paper, final at {row.step:.3g})",
             )
 
+    return _finish_axes(ax, xlim, ylim, legend)
+
+
+def _finish_axes(
+    ax: Axes, xlim: tuple[float, float] | None, ylim: tuple[float, float] | None, legend: bool
+) -> Axes:
+    """The axis labels every curve panel shares, the given limits, and a legend if asked."""
     ax.set_xlabel("Steps (per worker)")
     ax.set_ylabel("Average return")
     if xlim is not None:
@@ -297,13 +304,7 @@ def plot_rolling_curves(
             lw=2,
             label=f"{model_label(model)} ({_seeds_label(by_step.shape[1])})",
         )
-    ax.set_xlabel("Steps (per worker)")
-    ax.set_ylabel("Average return")
-    if xlim is not None:
-        ax.set_xlim(*xlim)
-    if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
-    return ax
+    return _finish_axes(ax, xlim, None, legend)
 
 
 def figure_rolling(
