@@ -1,8 +1,10 @@
 """The PPO training loop (spec/ppo.md), model-agnostic, readable top to bottom.
 
-One call of `train` = one run: collect `memory_size` steps from `num_workers` envs, compute
-chunked GAE, run `num_epoch` epochs of sequence minibatches, repeat until the per-worker step
-budget is spent. Finished episodes go to the run's monitor.csv as they happen.
+One call of `train` = one run: collect `memory_size` rollout slots from `num_workers` envs
+(recurrent models' episode padding takes slots, as the original), compute chunked GAE, run
+`num_epoch` epochs of sequence minibatches, repeat until the per-worker step budget is spent;
+the learning rate and clip range decay over the schedule's span, which may be longer than the
+budget. Finished episodes go to the run's monitor.csv as they happen.
 """
 
 from __future__ import annotations
