@@ -16,9 +16,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from iam_repro.errors import user_errors
 from iam_repro.experiments import (
@@ -27,6 +24,7 @@ from iam_repro.experiments import (
     PipelineConfig,
     load_config,
     load_experiments,
+    read_yaml_file,
     runs_dataframe,
     runs_table,
 )
@@ -125,23 +123,7 @@ def _seed(text: str) -> int:
 
 def _load(path: Path, preset: str | None) -> tuple[PipelineConfig, list[Experiment]]:
     """The validated pipeline config (with `preset` replacing its own) and its experiments."""
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            path, "", "the file does not exist", "run from the repository root or pass --config."
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(
-            path, "", f"the file cannot be read ({error})", "make it a readable UTF-8 text file."
-        ) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(
-            path, "", f"the file is not valid YAML: {problem}{at}", "correct it there."
-        ) from None
+    data = read_yaml_file(path, missing_fix="run from the repository root or pass --config.")
     if not isinstance(data, dict):
         raise ConfigError(
             path, "", "the file is not a mapping of keys to values", "see config/config.yaml."

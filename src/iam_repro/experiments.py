@@ -67,6 +67,7 @@ __all__ = [
     "load_config",
     "load_experiment",
     "load_experiments",
+    "read_yaml_file",
     "runs_dataframe",
     "runs_table",
 ]
@@ -391,13 +392,13 @@ def load_experiments(
     return [load_experiment(folder / f"{stem}.yaml", known_envs=known_envs) for stem in stems]
 
 
-def load_experiment(path: str | Path, *, known_envs: Sequence[str] = KNOWN_ENVS) -> Experiment:
-    """Read and validate one experiment file; its stem is the experiment's name.
+def read_yaml_file(path: Path, *, missing_fix: str) -> Any:
+    """A YAML file's data (None when empty), read without unsafe tags or duplicate keys.
 
     Raises:
-        ConfigError: The file is missing, is not valid YAML, or is not a valid experiment.
+        ConfigError: The file is missing (`missing_fix` says what to do), unreadable, or not
+            valid YAML; the message names the line and column.
     """
-    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -405,7 +406,7 @@ def load_experiment(path: str | Path, *, known_envs: Sequence[str] = KNOWN_ENVS)
             path,
             "",
             "the file does not exist",
-            "create it, or remove its name from the pipeline config.",
+            missing_fix,
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
@@ -430,6 +431,19 @@ def load_experiment(path: str | Path, *, known_envs: Sequence[str] = KNOWN_ENVS)
             f"the file is not valid YAML{at}: {reason}",
             "correct the YAML syntax there (indentation, colons, brackets, quotes).",
         ) from None
+    return data
+
+
+def load_experiment(path: str | Path, *, known_envs: Sequence[str] = KNOWN_ENVS) -> Experiment:
+    """Read and validate one experiment file; its stem is the experiment's name.
+
+    Raises:
+        ConfigError: The file is missing, is not valid YAML, or is not a valid experiment.
+    """
+    path = Path(path)
+    data = read_yaml_file(
+        path, missing_fix="create it, or remove its name from the pipeline config."
+    )
     if data is None:
         raise ConfigError(
             path,

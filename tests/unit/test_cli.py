@@ -74,7 +74,10 @@ def test_check_lists_the_runs_of_the_repository_config():
     [
         (["check", "--preset", "nope"], "preset 'nope'"),
         (["check", "--config", "missing.yaml"], "missing.yaml: the file does not exist"),
-        (["check", "--config", "{bad_yaml}"], "not valid YAML: expected the node content"),
+        (
+            ["check", "--config", "{bad_yaml}"],
+            "not valid YAML at line 2, column 1: expected the node content",
+        ),
         (["train", "warehouse", "NoSuchModel", "0"], "there is no model 'NoSuchModel'"),
         (["train", "wharehouse", "IAM", "0"], "the experiment 'wharehouse'"),
     ],
