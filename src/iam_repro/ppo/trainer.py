@@ -65,11 +65,8 @@ class RunSpec:
             ppo=PPOConfig.from_dict(resolved["ppo"]),
             seed=int(resolved["seed"]),
             steps_per_worker=int(resolved["budget"]["steps_per_worker"]),
-            schedule_steps_per_worker=int(
-                resolved["budget"].get(
-                    "schedule_steps_per_worker", resolved["budget"]["steps_per_worker"]
-                )
-            ),
+            # Its default (the paper's budget) is decided where configs are resolved.
+            schedule_steps_per_worker=int(resolved["budget"]["schedule_steps_per_worker"]),
             frames=int(model.get("frames", 1)),
         )
 
