@@ -47,6 +47,7 @@ import yaml
 from jsonschema.exceptions import ValidationError
 
 from iam_repro.ppo.config import PPOConfig
+from iam_repro.reference import OTHER_ROLE, registry
 
 __all__ = [
     "ANALYSIS_KEYS",
@@ -88,7 +89,7 @@ OBS_DIM: dict[str, int] = {"warehouse": 73, "traffic": 30}
 #: Keys of a resolved config that only the analysis reads: changing them must not make a
 #: finished training run stale, so :func:`training_config` (a train job's params) and
 #: :func:`config_digest` leave them out.
-ANALYSIS_KEYS: tuple[str, ...] = ("preset", "summary_window", "threshold")
+ANALYSIS_KEYS: tuple[str, ...] = ("preset", "summary_window", "threshold", "role")
 
 
 class ConfigError(ValueError):
@@ -229,6 +230,8 @@ class Experiment:
             "experiment": self.name,
             "env": {"name": self.env, "options": spec["env"].get("options", {})},
             "model_name": model,
+            # What the model stands for in the paper's claims (analysis only, ANALYSIS_KEYS).
+            "role": spec["models"][model]["role"],
             "model": model_spec,
             "seed": seed,
             "ppo": ppo.to_dict(),
@@ -650,6 +653,7 @@ def _schema(name: str) -> dict[str, Any]:
             "description": schema["$defs"]["ppo"]["description"],
             "properties": _ppo_field_schemas(),
         }
+        schema["$defs"]["role"]["enum"] = list(registry().roles)
     _Validator.check_schema(schema)
     return schema
 
@@ -976,7 +980,7 @@ def _model_with_defaults(model: Mapping[str, Any]) -> dict[str, Any]:
     """The model spec without `ppo`, with the schema's defaults (frames, cell) filled in, so
     that writing a default explicitly gives the same resolved config."""
     branch = _schema("experiment")["$defs"][f"{model['kind']}_model"]["properties"]
-    out = {k: v for k, v in model.items() if k != "ppo"}
+    out = {k: v for k, v in model.items() if k not in ("ppo", "role")}
     for key, sub in branch.items():
         if "default" in sub:
             out.setdefault(key, sub["default"])
@@ -1047,6 +1051,20 @@ def _check_semantics(spec: dict[str, Any], source: Path, known_envs: Sequence[st
                 "Defined environments", "Known environments"
             ),
         )
+
+    played_by: dict[str, str] = {}
+    for name, model in spec["models"].items():
+        role = model["role"]
+        if role != OTHER_ROLE and role in played_by:
+            raise ConfigError(
+                source,
+                f"models.{name}.role",
+                f"role '{role}' is already played by model '{played_by[role]}'; claims compare "
+                f"one model per role",
+                f"give one of them another role, or `role: {OTHER_ROLE}` (a model no claim is "
+                f"about).",
+            )
+        played_by[role] = name
 
     obs_dim = OBS_DIM.get(env)
     for name, model in spec["models"].items():

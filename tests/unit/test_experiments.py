@@ -161,6 +161,7 @@ def test_resolved_layout_of_one_run():
         "experiment": "warehouse",
         "env": {"name": "warehouse", "options": {"removal_quirk": True}},
         "model_name": "IAM",
+        "role": "iam",
         "model": {
             "kind": "iam",
             "frames": 1,
@@ -247,8 +248,13 @@ def override_experiment() -> dict:
     return warehouse(
         ppo={"beta": 0.02, "gamma": 0.9, "lam": 0.9},
         models={
-            "A": {"kind": "fnn", "hidden": [4], "ppo": {"beta": 0.03, "gamma": 0.8}},
-            "B": {"kind": "fnn", "hidden": [4]},
+            "A": {
+                "kind": "fnn",
+                "role": "fnn_1",
+                "hidden": [4],
+                "ppo": {"beta": 0.03, "gamma": 0.8},
+            },
+            "B": {"kind": "fnn", "role": "fnn_k", "hidden": [4]},
         },
         presets={"P": {"ppo": {"beta": 0.04}}, "Q": {}},
     )
@@ -528,7 +534,7 @@ def test_misspelled_model_key():
         "models.IAM.memroy",
         "unknown key 'memroy'",
         "did you mean 'memory'?",
-        "Allowed keys here: cell, dset, fnn, frames, kind, memory, ppo.",
+        "Allowed keys here: cell, dset, fnn, frames, kind, memory, ppo, role.",
     )
 
 
@@ -536,7 +542,9 @@ def test_key_of_another_model_kind():
     data = warehouse()
     data["models"]["FNN1"]["cell"] = "gru"
     exc = experiment_error(data)
-    assert_error(exc, SOURCE, "models.FNN1.cell", "Allowed keys here: frames, hidden, kind, ppo.")
+    assert_error(
+        exc, SOURCE, "models.FNN1.cell", "Allowed keys here: frames, hidden, kind, ppo, role."
+    )
 
 
 def test_budget_as_a_string():
@@ -1099,3 +1107,42 @@ def test_unknown_device_names_the_key_and_the_choices():
     message = str(info.value)
     assert SOURCE in message and "device" in message
     assert all(choice in message for choice in ("cpu", "cuda", "auto"))
+
+
+# --------------------------------------------------------------------------------------------
+# Model roles (what claims and figures look a model up by)
+
+
+def test_every_model_needs_a_role():
+    data = warehouse()
+    del data["models"]["LSTM"]["role"]
+    exc = experiment_error(data)
+    assert_error(exc, SOURCE, "models.LSTM.role", "missing")
+
+
+def test_unknown_role_lists_the_roles():
+    data = warehouse()
+    data["models"]["LSTM"]["role"] = "lstn"
+    exc = experiment_error(data)
+    assert_error(exc, SOURCE, "models.LSTM.role", "'lstm'", "fnn_1", "iam_static")
+
+
+def test_one_model_per_claimed_role_but_any_number_of_others():
+    data = warehouse()
+    data["models"]["LSTM_fc"]["role"] = "lstm"
+    exc = experiment_error(data)
+    assert_error(exc, SOURCE, "models.LSTM_fc.role", "already played by model 'LSTM'", "other")
+    data["models"]["LSTM_fc"]["role"] = "other"
+    data["models"]["IAM_static"]["role"] = "other"
+    assert validate(data).resolve("LSTM_fc", "paper", 0)["role"] == "other"
+
+
+def test_role_is_analysis_only():
+    """Re-casting a model changes what the claims read, never its training run."""
+    data = warehouse()
+    before = validate(copy.deepcopy(data)).resolve("IAM_static", "paper", 0)
+    data["models"]["IAM_static"]["role"] = "other"
+    after = validate(data).resolve("IAM_static", "paper", 0)
+    assert before["role"] != after["role"]
+    assert training_config(before) == training_config(after)
+    assert config_digest(before) == config_digest(after)
