@@ -194,6 +194,14 @@ class Experiment:
         return tuple(self.spec["models"])
 
     @property
+    def roster(self) -> dict[str, dict[str, Any]]:
+        """Every model of the file: name -> its role, kind and stacked frames (models.csv)."""
+        return {
+            name: {"role": model["role"], "kind": model["kind"], "frames": model.get("frames", 1)}
+            for name, model in self.spec["models"].items()
+        }
+
+    @property
     def preset_names(self) -> tuple[str, ...]:
         """All preset names, in file order."""
         return tuple(self.spec["presets"])

@@ -8,22 +8,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iam_repro.analysis import (
+from iam_repro.analysis.claims import (
     CLAIMS_COLUMNS,
     claims_table,
     compare_models,
     direction_verdict,
-    load_reference_fig5,
     paper_final_value,
     value_verdict,
 )
+from iam_repro.analysis.roles import paper_for_experiment
+from iam_repro.reference import load_paper_fig5
 
 NAN = float("nan")
+# The experiment files' rosters (the paper's own names, so its Fig. 5 needs no renaming).
+WAREHOUSE_ROLES = {"FNN1": "fnn_1", "FNN8": "fnn_k", "LSTM": "lstm", "IAM": "iam"}
+TRAFFIC_ROLES = {"FNN1": "fnn_1", "FNN32": "fnn_k", "LSTM": "lstm", "IAM": "iam"}
 
 
 @pytest.fixture(scope="module")
 def paper() -> pd.DataFrame:
-    return load_reference_fig5()
+    return load_paper_fig5()
 
 
 def test_compare_models_by_hand() -> None:
@@ -127,7 +131,13 @@ def throughput() -> pd.DataFrame:
 
 def test_claims_table_on_a_synthetic_warehouse_experiment(paper: pd.DataFrame) -> None:
     table = claims_table(
-        scores(), throughput(), paper, "warehouse", max_step=4_000_000, threshold=35.0
+        scores(),
+        throughput(),
+        paper,
+        "warehouse",
+        WAREHOUSE_ROLES,
+        max_step=4_000_000,
+        threshold=35.0,
     )
     assert tuple(table.columns) == CLAIMS_COLUMNS
     rows = table.set_index("claim_id")
@@ -167,7 +177,13 @@ def test_claims_table_on_a_synthetic_warehouse_experiment(paper: pd.DataFrame) -
 
 def test_tolerance_follows_the_reading_accuracy(paper: pd.DataFrame) -> None:
     table = claims_table(
-        scores(), throughput(), paper, "warehouse", max_step=1_000_000, abs_tolerance=0.1
+        scores(),
+        throughput(),
+        paper,
+        "warehouse",
+        WAREHOUSE_ROLES,
+        max_step=1_000_000,
+        abs_tolerance=0.1,
     )
     rows = table.set_index("claim_id")
     assert rows.loc["1c", "tolerance"] == pytest.approx(0.4)  # 2 x 0.2 at step 1e6
@@ -183,7 +199,13 @@ def test_no_runs_means_every_claim_is_not_yet_run(paper: pd.DataFrame) -> None:
     )
     empty_compute = pd.DataFrame(columns=["model", "seed", "transitions_per_s"])
     table = claims_table(
-        empty_scores, empty_compute, paper, "traffic", max_step=2_000_000, threshold=-10.0
+        empty_scores,
+        empty_compute,
+        paper,
+        "traffic",
+        TRAFFIC_ROLES,
+        max_step=2_000_000,
+        threshold=-10.0,
     )
     assert set(table["verdict"]) == {"not yet run"}
     ids = ["4a", "4b", "4c", "5", "6a", "6b", "4d", "4e", "4f", "4g"]
@@ -192,8 +214,12 @@ def test_no_runs_means_every_claim_is_not_yet_run(paper: pd.DataFrame) -> None:
 
 
 def test_claims_are_deterministic(paper: pd.DataFrame) -> None:
-    first = claims_table(scores(), throughput(), paper, "warehouse", max_step=4_000_000)
-    second = claims_table(scores(), throughput(), paper, "warehouse", max_step=4_000_000)
+    first = claims_table(
+        scores(), throughput(), paper, "warehouse", WAREHOUSE_ROLES, max_step=4_000_000
+    )
+    second = claims_table(
+        scores(), throughput(), paper, "warehouse", WAREHOUSE_ROLES, max_step=4_000_000
+    )
     pd.testing.assert_frame_equal(first, second)
     assert np.isfinite(first["ci_low"].iloc[0])
 
@@ -203,7 +229,7 @@ def test_threshold_claim_is_not_yet_run_when_no_run_reached_the_threshold(
 ) -> None:
     never = scores().assign(steps_to_threshold=NAN)
     rows = claims_table(
-        never, throughput(), paper, "warehouse", max_step=100_000, threshold=35.0
+        never, throughput(), paper, "warehouse", WAREHOUSE_ROLES, max_step=100_000, threshold=35.0
     ).set_index("claim_id")
     # Both censored at the budget: a zero difference says nothing about learning speed.
     assert rows.loc["3", "verdict"] == "not yet run"
@@ -242,7 +268,13 @@ def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> 
         }
     )
     table = claims_table(
-        traffic_scores(), throughput, paper, "traffic", max_step=2_000_000, threshold=-10.0
+        traffic_scores(),
+        throughput,
+        paper,
+        "traffic",
+        TRAFFIC_ROLES,
+        max_step=2_000_000,
+        threshold=-10.0,
     )
     rows = table.set_index("claim_id")
     assert list(rows.index) == ["4a", "4b", "4c", "5", "6a", "6b", "4d", "4e", "4f", "4g"]
@@ -283,7 +315,54 @@ def test_traffic_lstm_that_ends_above_iam_is_not_reproduced(paper: pd.DataFrame)
     scores = traffic_scores()
     scores.loc[scores["model"] == "LSTM", "final_return"] = [-3.0, -3.1, -2.9]
     rows = claims_table(
-        scores, scores.iloc[0:0], paper, "traffic", max_step=2_000_000, threshold=-10.0
+        scores,
+        scores.iloc[0:0],
+        paper,
+        "traffic",
+        TRAFFIC_ROLES,
+        max_step=2_000_000,
+        threshold=-10.0,
     ).set_index("claim_id")
     assert rows.loc["4a", "verdict"] == "not reproduced"
     assert rows.loc["6a", "verdict"] == "not yet run"  # no throughput records
+
+
+def test_claims_follow_roles_whatever_the_models_are_called(paper: pd.DataFrame) -> None:
+    """A roster with other names judges the same checks on the same numbers."""
+    names = {"IAM": "Memory", "LSTM": "Recurrent", "FNN8": "Stack", "FNN1": "Single"}
+    roles = {names[m]: role for m, role in WAREHOUSE_ROLES.items()}
+    mine = paper_for_experiment(paper, "warehouse", roles)
+    assert set(mine["model"]) == set(names.values())  # the paper's lines under our names
+    renamed = claims_table(
+        scores().replace({"model": names}),
+        throughput().replace({"model": names}),
+        mine,
+        "warehouse",
+        roles,
+        max_step=4_000_000,
+        threshold=35.0,
+    )
+    original = claims_table(
+        scores(),
+        throughput(),
+        paper,
+        "warehouse",
+        WAREHOUSE_ROLES,
+        max_step=4_000_000,
+        threshold=35.0,
+    )
+    back = {new: old for old, new in names.items()}
+    pd.testing.assert_frame_equal(renamed.replace(back, regex=True), original)
+    assert "Memory 41 (n=3) vs Recurrent 35 (n=3)" in renamed.loc[0, "evidence"]
+    assert renamed.loc[7, "claim"].startswith("Warehouse: Memory's final return")
+
+
+def test_a_role_no_model_plays_is_not_yet_run(paper: pd.DataFrame) -> None:
+    roles = {"IAM": "iam", "LSTM": "lstm", "FNN8": "other"}
+    rows = claims_table(
+        scores(), throughput(), paper, "warehouse", roles, max_step=4_000_000, threshold=35.0
+    ).set_index("claim_id")
+    assert rows.loc["1a", "verdict"] == "reproduced"
+    for claim_id in ("2a", "2b", "6b", "2c", "2d"):
+        assert rows.loc[claim_id, "verdict"] == "not yet run"
+        assert "role 'fnn_" in rows.loc[claim_id, "evidence"]

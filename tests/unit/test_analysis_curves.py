@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iam_repro.analysis import (
+from iam_repro.analysis.curves import (
     area_under_curve,
     final_score,
     paper_protocol_curve,

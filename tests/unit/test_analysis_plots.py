@@ -12,15 +12,19 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from iam_repro.analysis import (
+from iam_repro.analysis.plots import (
     figure_fig5,
     figure_rolling,
-    load_reference_fig5,
     plot_learning_curves,
     plot_rolling_curves,
-    rolling_window,
 )
+from iam_repro.analysis.tables import rolling_window
 from iam_repro.io import save_figure_atomic
+from iam_repro.reference import load_paper_fig5 as load_reference_fig5
+
+# The experiment files' rosters: the order and colours follow the roles.
+ROLES = {"FNN1": "fnn_1", "FNN8": "fnn_k", "LSTM": "lstm", "IAM": "iam"}
+TRAFFIC_ROLES = {"FNN1": "fnn_1", "FNN32": "fnn_k", "LSTM": "lstm", "IAM": "iam"}
 
 SUMMARY = pd.DataFrame(
     {
@@ -44,7 +48,7 @@ PAPER = pd.DataFrame(
 
 
 def test_plot_draws_curves_bands_paper_points_and_fnn_lines() -> None:
-    ax = plot_learning_curves(SUMMARY, PAPER)
+    ax = plot_learning_curves(SUMMARY, PAPER, roles=ROLES)
     assert isinstance(ax, Axes)
     # Table order (FNN1, FNN8, LSTM, IAM): reproduced curves first, then the paper's values.
     assert [line.get_label() for line in ax.lines] == [
@@ -77,6 +81,7 @@ def test_models_filter_and_limits() -> None:
         SUMMARY,
         PAPER,
         ax=fig.add_subplot(),
+        roles=ROLES,
         models=["IAM"],
         xlim=(0, 40),
         ylim=(-1, 5),
@@ -93,7 +98,7 @@ def test_reproduced_fnns_are_curves_not_lines() -> None:
     summary = pd.DataFrame(
         {"model": ["FNN1"] * 2, "step": [10, 20], "mean": [1.0, 2.0], "std": [0.0, 0.0]}
     )
-    ax = plot_learning_curves(summary, PAPER.iloc[0:0])
+    ax = plot_learning_curves(summary, PAPER.iloc[0:0], roles=ROLES)
     (line,) = ax.lines
     assert list(line.get_xdata()) == [10, 20] and line.get_color() == "black"
 
@@ -104,7 +109,9 @@ def test_paper_of_several_envs_is_refused() -> None:
 
 
 def test_figure_fig5_has_a_full_and_a_zoomed_panel(tmp_path: Path) -> None:
-    fig = figure_fig5(SUMMARY, pd.concat([PAPER, PAPER.assign(env="traffic")]), "warehouse")
+    fig = figure_fig5(
+        SUMMARY, pd.concat([PAPER, PAPER.assign(env="traffic")]), "warehouse", roles=ROLES
+    )
     full, zoom = fig.axes
     assert full.get_xlim() == (0, 30)
     assert zoom.get_xlim() == (15, 30)
@@ -117,7 +124,7 @@ def test_figure_fig5_has_a_full_and_a_zoomed_panel(tmp_path: Path) -> None:
 
 
 def test_figure_fig5_with_the_real_reference_and_no_runs() -> None:
-    fig = figure_fig5(SUMMARY.iloc[0:0], load_reference_fig5(), "traffic")
+    fig = figure_fig5(SUMMARY.iloc[0:0], load_reference_fig5(), "traffic", roles=TRAFFIC_ROLES)
     full, _ = fig.axes
     assert full.get_xlim() == (0, 2_000_000)  # the paper's range when nothing ran yet
     assert len(full.lines) == 4  # IAM, LSTM curves; FNN1, FNN32 lines
@@ -131,7 +138,9 @@ def test_traffic_figure_is_the_papers_bottom_row_with_its_values() -> None:
         pd.DataFrame({"model": model, "step": steps, "mean": level, "std": 0.3})
         for model, level in (("IAM", -3.6), ("LSTM", -4.3), ("FNN1", -5.5), ("FNN32", -4.4))
     )
-    fig = figure_fig5(summary, load_reference_fig5(), "traffic", max_step=2_000_000)
+    fig = figure_fig5(
+        summary, load_reference_fig5(), "traffic", roles=TRAFFIC_ROLES, max_step=2_000_000
+    )
     full, zoom = fig.axes
     assert full.get_xlim() == (0, 2_000_000)
     assert zoom.get_xlim() == (1_000_000, 2_000_000)
@@ -182,7 +191,7 @@ def test_a_short_budget_still_shows_the_papers_whole_curves() -> None:
         for model, level in (("IAM", 20.0), ("LSTM", 18.0), ("FNN1", 22.0), ("FNN8", 19.0))
     )
     reference = load_reference_fig5()
-    fig = figure_fig5(summary, reference, "warehouse", max_step=budget)
+    fig = figure_fig5(summary, reference, "warehouse", roles=ROLES, max_step=budget)
     full, zoom = fig.axes
     assert full.get_xlim() == (0, 4_000_000)
     for model in ("IAM", "LSTM"):
@@ -204,7 +213,7 @@ def test_a_short_budget_still_shows_the_papers_whole_curves() -> None:
 
 def test_a_budget_beyond_the_papers_axis_is_drawn_whole() -> None:
     summary = SUMMARY.assign(step=SUMMARY["step"] * 10)  # up to 300, the paper's ends at 30
-    fig = figure_fig5(summary, PAPER, "warehouse", max_step=300)
+    fig = figure_fig5(summary, PAPER, "warehouse", roles=ROLES, max_step=300)
     full, zoom = fig.axes
     assert full.get_xlim() == (0, 300) and zoom.get_xlim() == (150, 300)
     assert _zoom_region(full) == (150, 300)
@@ -224,7 +233,7 @@ ROLLING = pd.DataFrame(
 
 
 def test_rolling_curves_draw_each_seed_and_their_mean() -> None:
-    ax = plot_rolling_curves(ROLLING)
+    ax = plot_rolling_curves(ROLLING, roles=ROLES)
     means = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
     assert list(means) == ["LSTM (1 seed)", "IAM (mean of 2 seeds)"]
     # IAM seed 1 starts at step 20: the mean only covers the steps both seeds have.
@@ -258,7 +267,8 @@ def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
     # would switch global backend state and keep every figure alive in its registry.
     code = (
         "import sys, pandas as pd\n"
-        "from iam_repro.analysis import figure_fig5, figure_rolling, load_reference_fig5\n"
+        "from iam_repro.analysis.plots import figure_fig5, figure_rolling\n"
+        "from iam_repro.reference import load_paper_fig5 as load_reference_fig5\n"
         "from iam_repro.io import save_figure_atomic\n"
         "s = pd.DataFrame({'model': ['IAM'], 'step': [10], 'mean': [1.0], 'std': [0.1]})\n"
         "fig = figure_fig5(s, load_reference_fig5(), 'warehouse')\n"
@@ -268,3 +278,22 @@ def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_figures_follow_roles_whatever_the_models_are_called() -> None:
+    """Renamed models: the paper's lines take our names, colours and order follow the roles."""
+    roles = {"Single": "fnn_1", "Stack": "fnn_k", "Recurrent": "lstm", "Memory": "iam"}
+    summary = SUMMARY.replace({"model": {"IAM": "Memory", "LSTM": "Recurrent"}})
+    fig = figure_fig5(summary, PAPER, "warehouse", roles=roles)
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels == [
+        "Recurrent (reproduced)",
+        "Memory (reproduced)",
+        "Single (paper, final at 30)",
+        "Stack (paper, final at 30)",
+        "Recurrent (paper)",
+        "Memory (paper)",
+    ]
+    colors = {line.get_label(): line.get_color() for line in fig.axes[0].lines}
+    assert colors["Memory (reproduced)"] == colors["Memory (paper)"] == "tab:blue"
+    assert colors["Stack (paper, final at 30)"] == "red"

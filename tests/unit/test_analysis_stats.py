@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from iam_repro.analysis import bootstrap_ci, summarise
+from iam_repro.analysis.stats import bootstrap_ci, summarise
 
 
 def test_constant_sample_gives_a_zero_width_interval() -> None:

@@ -1,4 +1,5 @@
-"""aggregate_experiment end to end on synthetic run folders, checked against hand computations."""
+"""load_runs + experiment_tables end to end on synthetic run folders, checked against hand
+computations (what the aggregate rule does, minus writing the files)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iam_repro.analysis import OUTPUT_COLUMNS, aggregate_experiment, load_reference_fig5
+from iam_repro.analysis.tables import OUTPUT_COLUMNS, TableSettings, experiment_tables
 from iam_repro.io import MonitorFormatError, MonitorWriter, RunInfoError, write_run_info
 from iam_repro.io import run_info as run_info_module
+from iam_repro.io.runs import load_runs
+from iam_repro.reference import load_paper_fig5
+
+# The experiment file's roster: no FNN models, so the FNN claims have no model to judge.
+ROSTER = {
+    "IAM": {"role": "iam", "kind": "iam", "frames": 1},
+    "LSTM": {"role": "lstm", "kind": "lstm", "frames": 1},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -80,25 +89,32 @@ PAPER = pd.DataFrame(
 )
 
 
+def tables_of(run_dirs: list, threshold: float | None = 3.0, **settings) -> dict:
+    return experiment_tables(
+        load_runs(run_dirs),
+        env="warehouse",
+        roster=ROSTER,
+        summary_window=10,
+        max_step=40,
+        threshold=threshold,
+        settings=TableSettings(**settings),
+        paper=PAPER,
+    )
+
+
 @pytest.fixture
 def experiment(tmp_path: Path) -> tuple[Path, dict[str, pd.DataFrame]]:
-    # Listed out of order on purpose: tables come out in model order, then seed order.
+    # Listed out of order on purpose: tables come out in role order, then seed order.
     run_dirs = [
         (model, seed, make_run(tmp_path / "runs" / model / f"seed_{seed}", episodes))
         for (model, seed), episodes in reversed(RUNS.items())
     ]
     out = tmp_path / "tables"
-    tables = aggregate_experiment(
-        run_dirs,
-        summary_window=10,
-        max_step=40,
-        threshold=3.0,
-        env="warehouse",
-        out_dir=out,
-        rolling_window_episodes=2,
-        n_resamples=2_000,
-        paper=PAPER,
-    )
+    out.mkdir()
+    tables = tables_of(run_dirs, rolling_window_episodes=2, n_resamples=2_000)
+    # Through CSV and back, as the pages and figures read them.
+    for name, table in tables.items():
+        table.to_csv(out / name, index=False)
     return out, tables
 
 
@@ -106,15 +122,19 @@ def read(out: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(out / name)
 
 
-def test_every_file_is_written_with_its_columns(
+def test_every_table_has_its_columns(
     experiment: tuple[Path, dict[str, pd.DataFrame]],
 ) -> None:
     out, tables = experiment
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_COLUMNS)
+    assert sorted(tables) == sorted(OUTPUT_COLUMNS)
     for name, columns in OUTPUT_COLUMNS.items():
         on_disk = read(out, name)
         assert tuple(on_disk.columns) == columns, name
         assert len(on_disk) == len(tables[name]), name
+    assert read(out, "models.csv").values.tolist() == [
+        ["LSTM", "lstm", "lstm", 1],
+        ["IAM", "iam", "iam", 1],
+    ]
 
 
 def test_runs_come_in_model_then_seed_order(
@@ -182,30 +202,22 @@ def test_compute_and_claims(experiment: tuple[Path, dict[str, pd.DataFrame]]) ->
     claims = read(out, "claims.csv").set_index("claim_id")
     assert claims.loc["1a", "reproduced_value"] == 6.0  # 7 (IAM) - 1 (LSTM, one scored seed)
     assert claims.loc["1a", "verdict"] == "partly"  # LSTM has one scored seed: no CI
-    assert claims.loc["2a", "verdict"] == "not yet run"  # no FNN8 runs
+    assert claims.loc["2a", "verdict"] == "not yet run"  # no model plays fnn_k
+    assert "role 'fnn_k'" in claims.loc["2a", "evidence"]
     assert claims.loc["1c", "verdict"] == "reproduced"  # 7 vs 7.5, tolerance 1
 
 
-def test_no_runs_writes_empty_tables_and_pending_claims(tmp_path: Path) -> None:
-    tables = aggregate_experiment(
-        [], summary_window=10, max_step=40, threshold=None, env="warehouse", out_dir=tmp_path
-    )
+def test_no_runs_gives_empty_tables_and_pending_claims() -> None:
+    tables = tables_of([], threshold=None)
     for name, columns in OUTPUT_COLUMNS.items():
-        assert tuple(read(tmp_path, name).columns) == columns
+        assert tuple(tables[name].columns) == columns
     assert set(tables["claims.csv"]["verdict"]) == {"not yet run"}
     assert len(tables["claims.csv"]) == 11
 
 
 def aggregate_small(tmp_path: Path, *runs: tuple) -> None:
-    """aggregate_experiment on a few of the small runs into tmp_path/out (no threshold)."""
-    aggregate_experiment(
-        list(runs),
-        summary_window=10,
-        max_step=40,
-        threshold=None,
-        env="warehouse",
-        out_dir=tmp_path / "out",
-    )
+    """The tables of a few of the small runs (no threshold)."""
+    tables_of(list(runs), threshold=None)
 
 
 def test_missing_num_workers_is_a_clear_error(tmp_path: Path) -> None:
@@ -213,7 +225,6 @@ def test_missing_num_workers_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RunInfoError, match=r"ppo\.num_workers") as info:
         aggregate_small(tmp_path, ("IAM", 1, run))
     assert str(run / "run.json") in str(info.value)
-    assert not (tmp_path / "out").exists()  # nothing half-written
 
 
 def test_missing_metrics_are_a_clear_error(tmp_path: Path) -> None:
@@ -233,7 +244,7 @@ def test_corrupt_monitor_and_duplicate_runs(tmp_path: Path) -> None:
 
 
 def test_reference_fig5_is_packaged() -> None:
-    paper = load_reference_fig5()
+    paper = load_paper_fig5()
     assert list(paper.columns) == ["env", "model", "step", "mean_return", "kind", "read_accuracy"]
     assert paper["step"].dtype == np.int64
     row = paper.query("env == 'warehouse' and model == 'IAM' and step == 4000000")
@@ -249,15 +260,19 @@ def test_pipeline_form_folders_and_aggregation_block(tmp_path: Path) -> None:
         make_run(tmp_path / "runs" / model / f"seed_{seed}", episodes)
         for (model, seed), episodes in RUNS.items()
     ]
-    tables = aggregate_experiment(
-        folders,
+    settings = TableSettings.from_config(
+        {"rolling_window_episodes": 2, "confidence": 0.95, "bootstrap_resamples": 500}
+    )
+    assert (settings.n_resamples, settings.confidence) == (500, 0.95)
+    tables = experiment_tables(
+        load_runs(folders),
+        env="warehouse",
+        roster=ROSTER,
         summary_window=10,
         max_step=40,
         threshold=3.0,
-        env="warehouse",
-        out_dir=tmp_path / "out",
+        settings=settings,
         paper=PAPER,
-        aggregation={"rolling_window_episodes": 2, "confidence": 0.95, "bootstrap_resamples": 500},
     )
     scores = tables["final_scores.csv"]
     assert scores[["model", "seed"]].values.tolist() == [
@@ -271,12 +286,35 @@ def test_pipeline_form_folders_and_aggregation_block(tmp_path: Path) -> None:
     assert set(rolling["window_episodes"]) == {2}  # the config key reaches the table
 
 
-def test_unusable_folder_names_and_settings_are_refused(tmp_path: Path) -> None:
+def test_unusable_folder_names_are_refused(tmp_path: Path) -> None:
     run = make_run(tmp_path / "IAM" / "run0", RUNS[("IAM", 1)])
-    common = {"summary_window": 10, "max_step": 40, "threshold": None, "env": "warehouse"}
     with pytest.raises(ValueError, match="seed_<seed>"):
-        aggregate_experiment([run], out_dir=tmp_path / "out", **common)
-    with pytest.raises(ValueError, match="rolling_window"):
-        aggregate_experiment(
-            [("IAM", 0, run)], out_dir=tmp_path / "out", aggregation={"rolling_window": 5}, **common
-        )
+        load_runs([run])
+
+
+def test_tables_follow_roles_not_names(tmp_path: Path) -> None:
+    """Renamed models in their roles: the same rows, order and verdicts under the new names."""
+    renamed = {"IAM": "Memory", "LSTM": "Recurrent"}
+    runs = [
+        (renamed[model], seed, make_run(tmp_path / model / f"seed_{seed}", episodes))
+        for (model, seed), episodes in RUNS.items()
+    ]
+    tables = experiment_tables(
+        load_runs(runs),
+        env="warehouse",
+        roster={"Memory": ROSTER["IAM"], "Recurrent": ROSTER["LSTM"]},
+        summary_window=10,
+        max_step=40,
+        threshold=3.0,
+        settings=TableSettings(rolling_window_episodes=2, n_resamples=2_000),
+        paper=PAPER,  # the paper's own names: IAM, LSTM
+    )
+    original = tables_of(
+        [(m, s, tmp_path / m / f"seed_{s}") for (m, s) in RUNS],
+        rolling_window_episodes=2,
+        n_resamples=2_000,
+    )
+    for name in ("final_scores.csv", "summary.csv", "claims.csv"):
+        mine = tables[name].replace({"Memory": "IAM", "Recurrent": "LSTM"}, regex=True)
+        pd.testing.assert_frame_equal(mine, original[name], check_dtype=False)
+    assert tables["summary.csv"].set_index("model").loc["Memory", "paper_value"] == 7.5

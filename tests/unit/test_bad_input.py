@@ -53,7 +53,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iam_repro.analysis.tables import aggregate_experiment
+from iam_repro.analysis.tables import TableSettings, experiment_tables
 from iam_repro.errors import user_errors
 from iam_repro.experiments import (
     ConfigError,
@@ -64,7 +64,13 @@ from iam_repro.experiments import (
     load_experiments,
     runs_table,
 )
-from iam_repro.io import MonitorFormatError, MonitorWriter, read_monitor, read_monitor_header
+from iam_repro.io import (
+    MonitorFormatError,
+    MonitorWriter,
+    read_monitor,
+    read_monitor_header,
+    write_csv_atomic,
+)
 from iam_repro.io import run_info as run_info_module
 from iam_repro.io.monitor import MONITOR_COLUMNS
 from iam_repro.io.run_info import (
@@ -75,6 +81,7 @@ from iam_repro.io.run_info import (
     config_differences,
     write_run_info,
 )
+from iam_repro.io.runs import load_runs
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -251,17 +258,22 @@ def make_run(folder: Path, config: dict[str, Any], *, episodes: bool = True) -> 
     return folder
 
 
-def aggregate(run_dirs: list[Path], out: Path, **kwargs: Any) -> dict[str, pd.DataFrame]:
-    return aggregate_experiment(
-        run_dirs,
+def aggregate(
+    run_dirs: list[Path], out: Path, expected_configs: dict | None = None
+) -> dict[str, pd.DataFrame]:
+    """What the aggregate rule's script does: load and check every run, compute, then write."""
+    tables = experiment_tables(
+        load_runs(run_dirs, expected_configs=expected_configs),
+        env="warehouse",
+        roster=experiment_from_dict(copy.deepcopy(WAREHOUSE), name="warehouse").roster,
         summary_window=100,
         max_step=200,
         threshold=None,
-        env="warehouse",
-        out_dir=out,
-        n_resamples=100,
-        **kwargs,
+        settings=TableSettings(n_resamples=100),
     )
+    for name, table in tables.items():
+        write_csv_atomic(table, out / name)
+    return tables
 
 
 @pytest.fixture

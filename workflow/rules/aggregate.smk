@@ -20,6 +20,7 @@ rule aggregate:
         threshold=experiment_setting("threshold"),
         budget=experiment_setting("budget"),
         env=experiment_setting("env"),
+        roster=experiment_roster,
         aggregation=config["aggregation"],
         # Each run folder's current resolved config: a run.json that differs is stale.
         run_configs=experiment_run_configs,

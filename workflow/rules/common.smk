@@ -132,6 +132,12 @@ def experiment_setting(key):
     return lookup
 
 
+def experiment_roster(wildcards):
+    """Every model of an experiment file with its role, kind and frames (claims and figures
+    find models by role)."""
+    return EXPERIMENTS[wildcards.experiment].roster
+
+
 def report_sources():
     """The book's source files (a page edit rebuilds the book, nothing else)."""
     return sorted(

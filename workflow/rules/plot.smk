@@ -4,6 +4,7 @@
 rule plot_fig5:
     input:
         summary=f"{TABLES}/curves_summary.csv",
+        models=f"{TABLES}/models.csv",
     output:
         f"{FIGURES}/fig5.png",
     log:
@@ -26,6 +27,7 @@ rule plot_fig5:
 rule plot_rolling:
     input:
         rolling=f"{TABLES}/curves_rolling.csv",
+        models=f"{TABLES}/models.csv",
     output:
         f"{FIGURES}/rolling.png",
     log:

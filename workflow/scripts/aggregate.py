@@ -7,31 +7,31 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
 
 
-from iam_repro.analysis.tables import aggregate_experiment
+from iam_repro.analysis.tables import TableSettings, experiment_tables
 from iam_repro.deviations import deviations_table
 from iam_repro.errors import user_errors
 from iam_repro.io.atomic import write_csv_atomic
+from iam_repro.io.runs import load_runs
 from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 step = f"the aggregate step of experiment '{sm.wildcards.experiment}'"
 with user_errors(step), line_logger(sm.log[0]) as emit:
-    out_dir = Path(sm.output[0]).parent
     run_configs = sm.params.run_configs
-    run_dirs = [Path(d) for d in run_configs]
-    aggregate_experiment(
-        run_dirs,
+    # Every run is read and checked before anything is written: earlier tables survive an error.
+    runs = load_runs(list(run_configs), expected_configs=run_configs)
+    tables = experiment_tables(
+        runs,
+        env=sm.params.env["name"],
+        roster=sm.params.roster,
         summary_window=sm.params.summary_window,
         max_step=sm.params.budget["steps_per_worker"],
         threshold=sm.params.threshold,
-        env=sm.params.env["name"],
-        out_dir=out_dir,
-        aggregation=sm.params.aggregation,
-        expected_configs=run_configs,
+        settings=TableSettings.from_config(sm.params.aggregation),
     )
     # The run.json configs were just checked to match these (config_digest).
-    write_csv_atomic(
-        deviations_table((c["model_name"], c) for c in run_configs.values()),
-        out_dir / "deviations.csv",
-    )
-    emit(f"aggregated {len(run_dirs)} runs into {out_dir}")
+    tables["deviations.csv"] = deviations_table((c["model_name"], c) for c in run_configs.values())
+    out_dir = Path(sm.output[0]).parent
+    for name, table in tables.items():
+        write_csv_atomic(table, out_dir / name)
+    emit(f"aggregated {len(run_configs)} runs into {out_dir}")

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 
 from iam_repro.analysis.plots import figure_rolling  # noqa: E402
+from iam_repro.analysis.roles import roles_from_table  # noqa: E402
 from iam_repro.io.atomic import save_figure_atomic  # noqa: E402
 from iam_repro.workflow_log import line_logger  # noqa: E402
 
@@ -22,6 +23,7 @@ with line_logger(sm.log[0]) as emit:
     figure = figure_rolling(
         pd.read_csv(sm.input.rolling),
         sm.params.env["name"],
+        roles=roles_from_table(pd.read_csv(sm.input.models)),
         max_step=sm.params.budget["steps_per_worker"],
     )
     save_figure_atomic(figure, sm.output[0], dpi=150)

@@ -1,6 +1,8 @@
-"""Verdicts for the paper's claims (spec/paper.md), one row per claim.
+"""Verdicts for the paper's claims (spec/paper.md), one row per check.
 
-Two kinds of check:
+The checks are data: reference/paper.yaml lists them by *role* ("iam above lstm"), and an
+experiment's roster says which of its models plays each role, so the same checks judge any
+experiment of the env whatever its models are called. Two kinds of check:
 
 *Direction claims* ("IAM ends above LSTM"): the difference of per-seed means, mean(a) - mean(b),
 with a percentile-bootstrap CI that resamples seeds within each model independently
@@ -12,7 +14,7 @@ with a percentile-bootstrap CI that resamples seeds within each model independen
 - "partly": the sign matches but the CI includes 0, or cannot be computed (a model with fewer
   than two seeds).
 
-*Value checks* ("IAM's final return matches the paper's Fig. 5 value", `VALUE_CHECKS`, filed
+*Value checks* ("IAM's final return matches the paper's Fig. 5 value", `value_checks`, filed
 under the claim they support: 1c, 1d, 2c, ...): the reproduced mean against the value read off
 the figure, with tolerance max(2 x read_accuracy, abs_tolerance) (`value_verdict`):
 
@@ -35,22 +37,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from iam_repro.analysis.curves import area_under_curve, final_score, steps_to_threshold
+from iam_repro.analysis.roles import models_by_role
 from iam_repro.analysis.stats import bootstrap_ci, bootstrap_means
+from iam_repro.reference import Comparison, registry
 
 __all__ = [
-    "CLAIMS",
     "CLAIMS_COLUMNS",
-    "DEFAULT_ABS_TOLERANCE",
-    "DEFAULT_THRESHOLDS",
-    "VALUE_CHECKS",
-    "DirectionClaim",
     "claims_table",
     "compare_models",
     "direction_verdict",
@@ -60,7 +58,6 @@ __all__ = [
 ]
 
 Verdict = Literal["reproduced", "partly", "not reproduced", "not yet run"]
-Metric = Literal["final_return", "auc", "steps_to_threshold", "transitions_per_s"]
 
 CLAIMS_COLUMNS: tuple[str, ...] = (
     "claim_id",
@@ -74,72 +71,6 @@ CLAIMS_COLUMNS: tuple[str, ...] = (
     "evidence",
 )
 """Columns of `claims_table`'s result (and of claims.csv)."""
-
-DEFAULT_THRESHOLDS: dict[str, float] = {"warehouse": 35.0, "traffic": -10.0}
-"""Return thresholds of the learning-speed claims 3 (warehouse) and 5 (traffic), spec/paper.md."""
-
-DEFAULT_ABS_TOLERANCE: dict[str, float] = {"warehouse": 1.0, "traffic": 0.5}
-"""Smallest tolerance (return units) of the value checks, per env: about 2.5% of warehouse's
-final returns (~40) and a tenth of the traffic gap between IAM and FNN (1 obs); 1.0 elsewhere."""
-
-
-@dataclass(frozen=True)
-class DirectionClaim:
-    """A claim that model `a` beats model `b` on one per-run metric.
-
-    Attributes:
-        claim_id: Row id in the claims table ("1a", ...), numbered as in spec/paper.md.
-        env: Environment the claim is about.
-        text: The claim in words.
-        model_a, model_b: Model names as in the experiment config.
-        metric: A column of final_scores.csv, or transitions_per_s from compute.csv.
-        direction: +1 if the claim is mean(a) > mean(b), -1 if mean(a) < mean(b).
-    """
-
-    claim_id: str
-    env: str
-    text: str
-    model_a: str
-    model_b: str
-    metric: Metric
-    direction: Literal[1, -1]
-
-
-_CLAIM_ROWS = (
-    # id, env, model a, model b, metric, direction (+1: a above b), claim (after "<Env>: ")
-    ("1a", "warehouse", "IAM", "LSTM", "final_return", 1, "IAM ends above LSTM (final return)"),
-    ("1b", "warehouse", "IAM", "LSTM", "auc", 1, "IAM is above LSTM over training (AUC)"),
-    ("2a", "warehouse", "IAM", "FNN8", "final_return", 1, "IAM ends above FNN with 8 frames"),
-    ("2b", "warehouse", "IAM", "FNN1", "final_return", 1, "IAM ends above FNN with 1 frame"),
-    ("3", "warehouse", "IAM", "LSTM", "steps_to_threshold", -1, "IAM learns faster than LSTM"),
-    ("4a", "traffic", "IAM", "LSTM", "final_return", 1, "IAM ends above LSTM (final return)"),
-    ("4b", "traffic", "IAM", "FNN1", "final_return", 1, "IAM ends above FNN with 1 frame"),
-    ("4c", "traffic", "IAM", "FNN32", "final_return", 1, "IAM ends above FNN with 32 frames"),
-    ("5", "traffic", "IAM", "LSTM", "steps_to_threshold", -1, "IAM learns faster than LSTM"),
-    ("6a", "warehouse", "IAM", "LSTM", "transitions_per_s", 1, "IAM trains faster than LSTM"),
-    ("6b", "warehouse", "IAM", "FNN8", "transitions_per_s", 1, "IAM trains faster than FNN8"),
-    ("6a", "traffic", "IAM", "LSTM", "transitions_per_s", 1, "IAM trains faster than LSTM"),
-    ("6b", "traffic", "IAM", "FNN32", "transitions_per_s", 1, "IAM trains faster than FNN32"),
-)
-
-CLAIMS: tuple[DirectionClaim, ...] = tuple(
-    DirectionClaim(claim_id, env, f"{env.capitalize()}: {text}", a, b, metric, direction)
-    for claim_id, env, a, b, metric, direction, text in _CLAIM_ROWS
-)
-"""Direction claims per env; claim 7 (flickering Atari) needs its own model names, not here."""
-
-VALUE_CHECKS: tuple[tuple[str, str, str], ...] = (
-    ("1c", "warehouse", "IAM"),
-    ("1d", "warehouse", "LSTM"),
-    ("2c", "warehouse", "FNN8"),
-    ("2d", "warehouse", "FNN1"),
-    ("4d", "traffic", "IAM"),
-    ("4e", "traffic", "LSTM"),
-    ("4f", "traffic", "FNN1"),
-    ("4g", "traffic", "FNN32"),
-)
-"""(claim_id, env, model) of each check of a final return against the paper's Fig. 5 value,
-filed under the claim whose models it concerns (ids carry the claim number the report groups by)."""
 
 
 # --------------------------------------------------------------------------- verdict rules
@@ -267,7 +198,9 @@ def paper_final_value(
 
 
 def _paper_difference(
-    claim: DirectionClaim,
+    claim: Comparison,
+    model_a: str,
+    model_b: str,
     paper: pd.DataFrame,
     max_step: int,
     last_fraction: float,
@@ -275,11 +208,11 @@ def _paper_difference(
 ) -> float:
     """The paper's mean(a) - mean(b) for a claim's metric, NaN where the figure cannot say."""
     if claim.metric == "final_return":
-        a = paper_final_value(paper, claim.env, claim.model_a, max_step, last_fraction)[0]
-        b = paper_final_value(paper, claim.env, claim.model_b, max_step, last_fraction)[0]
+        a = paper_final_value(paper, claim.env, model_a, max_step, last_fraction)[0]
+        b = paper_final_value(paper, claim.env, model_b, max_step, last_fraction)[0]
         return a - b
-    curve_a = paper_curve(paper, claim.env, claim.model_a)
-    curve_b = paper_curve(paper, claim.env, claim.model_b)
+    curve_a = paper_curve(paper, claim.env, model_a)
+    curve_b = paper_curve(paper, claim.env, model_b)
     if claim.metric == "auc":
         if curve_a.empty or curve_b.empty:
             return float("nan")
@@ -310,7 +243,9 @@ def _values(frame: pd.DataFrame, model: str, column: str) -> np.ndarray:
 
 
 def _direction_row(
-    claim: DirectionClaim,
+    claim: Comparison,
+    model_a: str,
+    model_b: str,
     final_scores: pd.DataFrame,
     throughput: pd.DataFrame,
     paper: pd.DataFrame,
@@ -323,9 +258,9 @@ def _direction_row(
     seed: int,
 ) -> dict[str, object]:
     source = throughput if claim.metric == "transitions_per_s" else final_scores
-    a = _values(source, claim.model_a, claim.metric)
-    b = _values(source, claim.model_b, claim.metric)
-    text = claim.text
+    a = _values(source, model_a, claim.metric)
+    b = _values(source, model_b, claim.metric)
+    text = f"{claim.env.capitalize()}: {claim.text}"
     notes = []
     if claim.metric == "steps_to_threshold" and threshold is None:
         nan = float("nan")
@@ -344,7 +279,7 @@ def _direction_row(
         text = f"{text} (steps to reach {_fmt(threshold)})"
         # A run that never reached the threshold is censored at the budget: it took at least
         # max_step steps. This understates, never overstates, a difference.
-        for model, values in ((claim.model_a, a), (claim.model_b, b)):
+        for model, values in ((model_a, a), (model_b, b)):
             censored = int(np.isnan(values).sum())
             if censored:
                 notes.append(
@@ -362,19 +297,19 @@ def _direction_row(
         verdict = "not yet run"
         notes.insert(
             0,
-            f"no {claim.model_a} or {claim.model_b} run reached {_fmt(threshold)} "
+            f"no {model_a} or {model_b} run reached {_fmt(threshold)} "
             f"within the budget: needs a longer preset",
         )
-    paper_diff = _paper_difference(claim, paper, max_step, last_fraction, threshold)
+    paper_diff = _paper_difference(
+        claim, model_a, model_b, paper, max_step, last_fraction, threshold
+    )
     if verdict == "not yet run" and not none_reached:
-        missing = [
-            m for m, n in ((claim.model_a, stats["n_a"]), (claim.model_b, stats["n_b"])) if n == 0
-        ]
+        missing = [m for m, n in ((model_a, stats["n_a"]), (model_b, stats["n_b"])) if n == 0]
         evidence = f"no scored {claim.env} runs of {', '.join(missing)}"
     else:
         evidence = (
-            f"{claim.metric}: {claim.model_a} {_fmt(stats['mean_a'])} (n={stats['n_a']}) vs "
-            f"{claim.model_b} {_fmt(stats['mean_b'])} (n={stats['n_b']}); difference "
+            f"{claim.metric}: {model_a} {_fmt(stats['mean_a'])} (n={stats['n_a']}) vs "
+            f"{model_b} {_fmt(stats['mean_b'])} (n={stats['n_b']}); difference "
             f"{_fmt(stats['diff'], True)}, {confidence:.0%} CI [{_fmt(stats['ci_low'], True)}, "
             f"{_fmt(stats['ci_high'], True)}]; paper {_fmt(paper_diff, True)}"
         )
@@ -443,38 +378,62 @@ def _value_row(
     }
 
 
+def _unplayed_row(claim_id: str, text: str, env: str, roles: Sequence[str]) -> dict[str, object]:
+    """A claim whose role(s) no model of the experiment plays: nothing to judge."""
+    nan = float("nan")
+    named = " and ".join(f"'{role}'" for role in roles)
+    return {
+        "claim_id": claim_id,
+        "claim": text,
+        "paper_value": nan,
+        "reproduced_value": nan,
+        "ci_low": nan,
+        "ci_high": nan,
+        "tolerance": nan,
+        "verdict": "not yet run",
+        "evidence": (
+            f"no model of this {env} experiment has the role {named} "
+            f"(the `role:` of a model in the experiment file)"
+        ),
+    }
+
+
 def claims_table(
     final_scores: pd.DataFrame,
     throughput: pd.DataFrame,
     paper: pd.DataFrame,
     env: str,
+    roles: Mapping[str, str],
     *,
     max_step: int,
     threshold: float | None = None,
     last_fraction: float = 0.1,
-    abs_tolerance: float | Mapping[str, float] | None = None,
+    abs_tolerance: float | None = None,
     confidence: float = 0.95,
     n_resamples: int = 10_000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per claim about `env`: the direction claims in `CLAIMS`, then `VALUE_CHECKS`.
+    """One row per check of the registry (reference/paper.yaml) about `env`: its comparisons,
+    then its value checks, each judged on the models that play the roles it names.
 
-    Claims whose models have no runs say "not yet run", so an experiment with no runs at all
-    still lists every claim (warehouse: 1a, 1b, 2a, 2b, 3, 6a, 6b, 1c, 1d, 2c, 2d).
+    Checks whose roles no model plays, or whose models have no runs, say "not yet run", so an
+    experiment with no runs at all still lists every check (warehouse: 1a, 1b, 2a, 2b, 3, 6a,
+    6b, 1c, 1d, 2c, 2d).
 
     Args:
         final_scores: Columns model, seed, final_return, auc, steps_to_threshold (one row per
             run; NaN where a run has no score, e.g. never reached the threshold).
         throughput: Columns model, seed, transitions_per_s (one row per run).
-        paper: The Fig. 5 reference (`load_reference_fig5()`): env, model, step, mean_return,
-            kind, read_accuracy.
+        paper: The Fig. 5 values of `env` under the experiment's model names
+            (`roles.paper_for_experiment`): env, model, step, mean_return, kind, read_accuracy.
         env: Environment of the runs.
+        roles: The experiment's roster, model name -> role.
         max_step: Training budget in per-worker steps (final window, threshold censoring).
         threshold: Return threshold used for final_scores' steps_to_threshold (None: claims 3/5
             are "not yet run").
         last_fraction: Final-score window as a share of the budget (as in `final_score`).
-        abs_tolerance: Smallest value-check tolerance, a number or per-env mapping
-            (default `DEFAULT_ABS_TOLERANCE`, 1.0 for other envs).
+        abs_tolerance: Smallest value-check tolerance (default: the env's `value_tolerance` in
+            the registry, 1.0 for an env it does not list).
         confidence, n_resamples, seed: Bootstrap settings.
 
     Returns:
@@ -482,37 +441,56 @@ def claims_table(
         ci_high, tolerance, verdict, evidence. For direction claims paper_value and
         reproduced_value are differences mean(a) - mean(b) and tolerance is NaN.
     """
+    facts = registry()
     if abs_tolerance is None:
-        abs_tolerance = DEFAULT_ABS_TOLERANCE
-    tol = abs_tolerance.get(env, 1.0) if isinstance(abs_tolerance, Mapping) else abs_tolerance
+        fig5 = facts.fig5_rows.get(env)
+        abs_tolerance = fig5.value_tolerance if fig5 is not None else 1.0
+    played = models_by_role(roles)
     settings = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
-    rows = [
-        _direction_row(
-            claim,
-            final_scores,
-            throughput,
-            paper,
-            max_step=max_step,
-            threshold=threshold,
-            last_fraction=last_fraction,
-            **settings,
+    rows = []
+    for claim in facts.comparisons:
+        if claim.env != env:
+            continue
+        if claim.role_a not in played or claim.role_b not in played:
+            missing = [r for r in (claim.role_a, claim.role_b) if r not in played]
+            rows.append(
+                _unplayed_row(claim.claim_id, f"{env.capitalize()}: {claim.text}", env, missing)
+            )
+            continue
+        rows.append(
+            _direction_row(
+                claim,
+                played[claim.role_a],
+                played[claim.role_b],
+                final_scores,
+                throughput,
+                paper,
+                max_step=max_step,
+                threshold=threshold,
+                last_fraction=last_fraction,
+                **settings,
+            )
         )
-        for claim in CLAIMS
-        if claim.env == env
-    ]
-    rows += [
-        _value_row(
-            claim_id,
-            model,
-            env,
-            final_scores,
-            paper,
-            max_step=max_step,
-            last_fraction=last_fraction,
-            abs_tolerance=float(tol),
-            **settings,
+    for check in facts.value_checks:
+        if check.env != env:
+            continue
+        if check.role not in played:
+            text = f"{env.capitalize()}: the {check.role} model's final return matches the "
+            rows.append(
+                _unplayed_row(check.claim_id, text + "paper's Fig. 5 value", env, [check.role])
+            )
+            continue
+        rows.append(
+            _value_row(
+                check.claim_id,
+                played[check.role],
+                env,
+                final_scores,
+                paper,
+                max_step=max_step,
+                last_fraction=last_fraction,
+                abs_tolerance=float(abs_tolerance),
+                **settings,
+            )
         )
-        for claim_id, check_env, model in VALUE_CHECKS
-        if check_env == env
-    ]
     return pd.DataFrame(rows, columns=list(CLAIMS_COLUMNS))

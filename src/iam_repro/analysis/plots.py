@@ -15,32 +15,24 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from iam_repro.analysis.fig5 import fig5_panel, model_label
-from iam_repro.analysis.tables import model_sort_key, rolling_window
+from iam_repro.analysis.roles import order_models, paper_for_experiment, role_colors
+from iam_repro.analysis.tables import rolling_window
 
 __all__ = [
-    "DEFAULT_COLORS",
     "figure_fig5",
     "figure_rolling",
     "plot_learning_curves",
     "plot_rolling_curves",
 ]
 
-DEFAULT_COLORS: dict[str, str] = {
-    "IAM": "tab:blue",
-    "IAM_static": "tab:cyan",
-    "LSTM": "tab:orange",
-    "LSTM_fc": "tab:brown",  # the FC -> LSTM variant: no paper curve of its own
-    "FNN1": "black",  # the paper's black dashed line: FNN with 1 observation
-    "FNN8": "red",  # the paper's red dashed line: FNN with k stacked observations (warehouse)
-    "FNN32": "red",  # ... and on traffic
-}
-"""Colour per model, shared by reproduced curves and paper overlays so pairs match."""
-
 _FALLBACK_COLORS = ("tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:gray")
 
 
-def _color_map(models: Sequence[str], colors: Mapping[str, str] | None) -> dict[str, str]:
-    chosen = {**DEFAULT_COLORS, **(colors or {})}
+def _color_map(
+    models: Sequence[str], roles: Mapping[str, str], colors: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Colour per model: `colors`, else its role's (reference/paper.yaml), else a spare one."""
+    chosen = {**role_colors(roles), **(colors or {})}
     unknown = [m for m in models if m not in chosen]
     for i, model in enumerate(unknown):
         chosen[model] = _FALLBACK_COLORS[i % len(_FALLBACK_COLORS)]
@@ -62,6 +54,7 @@ def plot_learning_curves(
     ax: Axes | None = None,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
+    roles: Mapping[str, str] | None = None,
     models: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
     legend: bool = True,
@@ -75,12 +68,14 @@ def plot_learning_curves(
 
     Args:
         summary: Across-seed curves (curves_summary.csv): columns model, step, mean, std.
-        paper: Fig. 5 rows of one env: columns model, step, mean_return, kind
+        paper: Fig. 5 rows of one env under the experiment's model names
+            (`roles.paper_for_experiment`): columns model, step, mean_return, kind
             ("curve" | "final"); an `env` column, if present, must hold one value.
         ax: Axes to draw on (default: a new figure's).
         xlim, ylim: Axis limits (default: matplotlib's).
+        roles: The experiment's roster, model -> role: sets the order and each role's colour.
         models: Models to draw, reproduced and paper alike (default: all, in table order).
-        colors: Colour per model, overriding `DEFAULT_COLORS`.
+        colors: Colour per model, overriding the role colours.
         legend: Whether to add a legend.
 
     Returns:
@@ -89,10 +84,10 @@ def plot_learning_curves(
     paper = _single_env(paper)
     if ax is None:
         ax = Figure(figsize=(6, 4), layout="constrained").add_subplot()
-    present = set(summary["model"]) | set(paper["model"])
+    roles = roles or {}
     if models is None:
-        models = sorted(present, key=model_sort_key)
-    color = _color_map(models, colors)
+        models = order_models([*summary["model"], *paper["model"]], roles)
+    color = _color_map(models, roles, colors)
 
     for model in models:
         mine = summary.loc[summary["model"] == model].sort_values("step")
@@ -179,6 +174,7 @@ def figure_fig5(
     paper: pd.DataFrame,
     env: str,
     *,
+    roles: Mapping[str, str] | None = None,
     max_step: int | None = None,
     models: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
@@ -195,8 +191,10 @@ def figure_fig5(
 
     Args:
         summary: curves_summary.csv of one experiment (columns model, step, mean, std).
-        paper: The Fig. 5 reference of all envs (`load_reference_fig5()`); rows of `env` are used.
+        paper: The Fig. 5 reference of all envs (`load_paper_fig5()`); rows of `env` are used,
+            each line drawn with the experiment's model that plays its role.
         env: Environment to show.
+        roles: The experiment's roster, model -> role (models.csv).
         max_step: Budget in per-worker steps (default: the last reproduced step, else the
             paper's last step).
         models, colors: As in `plot_learning_curves`.
@@ -204,7 +202,8 @@ def figure_fig5(
     Returns:
         The figure (not registered with pyplot; save it with `save_figure_atomic`).
     """
-    paper_env = paper.loc[paper["env"] == env] if "env" in paper.columns else paper
+    roles = roles or {}
+    paper_env = paper_for_experiment(paper, env, roles) if "env" in paper.columns else paper
     paper_end = int(paper_env["step"].max()) if len(paper_env) else 0
     if max_step is None:
         max_step = int(summary["step"].max()) if len(summary) else paper_end or 1
@@ -216,6 +215,7 @@ def figure_fig5(
         paper_env,
         ax=ax_full,
         xlim=(0, max(max_step, paper_end)),
+        roles=roles,
         models=models,
         colors=colors,
         legend=False,
@@ -232,6 +232,7 @@ def figure_fig5(
         ax=ax_zoom,
         xlim=(x_low, max_step),
         ylim=_fit_ylim(*shown, x_low, max_step),
+        roles=roles,
         models=models,
         colors=colors,
         legend=False,
@@ -260,6 +261,7 @@ def plot_rolling_curves(
     *,
     ax: Axes | None = None,
     xlim: tuple[float, float] | None = None,
+    roles: Mapping[str, str] | None = None,
     models: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
     legend: bool = True,
@@ -273,8 +275,9 @@ def plot_rolling_curves(
         rolling: curves_rolling.csv of one experiment: columns model, seed, step, mean_return.
         ax: Axes to draw on (default: a new figure's).
         xlim: x-axis limits (default: matplotlib's).
+        roles: The experiment's roster, model -> role: sets the order and each role's colour.
         models: Models to draw (default: all, in table order).
-        colors: Colour per model, overriding `DEFAULT_COLORS`.
+        colors: Colour per model, overriding the role colours.
         legend: Whether to add a legend (one entry per model: its mean line).
 
     Returns:
@@ -282,9 +285,10 @@ def plot_rolling_curves(
     """
     if ax is None:
         ax = Figure(figsize=(6, 4), layout="constrained").add_subplot()
+    roles = roles or {}
     if models is None:
-        models = sorted(set(rolling["model"]), key=model_sort_key)
-    color = _color_map(models, colors)
+        models = order_models(rolling["model"], roles)
+    color = _color_map(models, roles, colors)
     for model in models:
         runs = rolling.loc[rolling["model"] == model]
         if runs.empty:
@@ -311,6 +315,7 @@ def figure_rolling(
     rolling: pd.DataFrame,
     env: str,
     *,
+    roles: Mapping[str, str] | None = None,
     max_step: int | None = None,
     models: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
@@ -325,6 +330,7 @@ def figure_rolling(
         rolling: curves_rolling.csv of one experiment (columns model, seed, step, mean_return,
             window_episodes).
         env: Environment name, for the title.
+        roles: The experiment's roster, model -> role (models.csv).
         max_step: Budget in per-worker steps: the x-axis ends there (default: the last step).
         models, colors: As in `plot_rolling_curves`.
 
@@ -335,7 +341,9 @@ def figure_rolling(
     ax = fig.add_subplot()
     if max_step is None:
         max_step = int(rolling["step"].max()) if len(rolling) else 1
-    plot_rolling_curves(rolling, ax=ax, xlim=(0, max_step), models=models, colors=colors)
+    plot_rolling_curves(
+        rolling, ax=ax, xlim=(0, max_step), roles=roles, models=models, colors=colors
+    )
     window = rolling_window(rolling)
     over = f"the last {window:,} episodes" if window is not None else "the last episodes"
     ax.set_title(

@@ -223,4 +223,5 @@ def load_paper_fig5() -> pd.DataFrame:
     missing = [c for c in FIG5_COLUMNS if c not in frame.columns]
     if missing:
         raise RegistryError(f"{__name__}/{FIG5_FILE}: missing columns {missing}")
+    frame["step"] = frame["step"].astype("int64")
     return frame.loc[:, list(FIG5_COLUMNS)]
