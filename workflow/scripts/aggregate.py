@@ -7,6 +7,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
 
 
+import pandas as pd
+
+from iam_repro.analysis.compute import compute_per_model, model_with_role
 from iam_repro.analysis.tables import aggregate_experiment
 from iam_repro.deviations import deviations_table
 from iam_repro.errors import user_errors
@@ -34,4 +37,8 @@ with user_errors(step), line_logger(sm.log[0]) as emit:
         deviations_table((c["model_name"], c) for c in run_configs.values()),
         out_dir / "deviations.csv",
     )
+    # Per-model compute means, throughput relative to the model in the role of IAM.
+    compute = pd.read_csv(out_dir / "compute.csv")
+    reference = model_with_role(run_configs.values())
+    write_csv_atomic(compute_per_model(compute, reference), out_dir / "compute_models.csv")
     emit(f"aggregated {len(run_dirs)} runs into {out_dir}")
