@@ -1,8 +1,10 @@
 """Write a complete, deterministic fake results tree, for tests of the report.
 
-The tables follow the contract between the pipeline and the book (report_helpers.TABLE_COLUMNS):
-``tables/{experiment}/*.csv``, ``figures/{experiment}/fig5.png`` (a real two-panel matplotlib
-figure), ``figures/{experiment}/rolling.png`` (drawn by the library) and
+The tables follow the contract between the pipeline and the book
+(iam_repro.report.results.TABLE_COLUMNS): ``tables/{experiment}/*.csv``,
+``tables/claims_overview.csv`` (compute_models.csv and the overview are made from the other
+tables by the pipeline's own functions), ``figures/{experiment}/fig5.png`` (a real two-panel
+matplotlib figure), ``figures/{experiment}/rolling.png`` (drawn by the library) and
 ``tables/provenance.json``. Values are invented but plausible; the same arguments always give the
 same files.
 
@@ -20,9 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iam_repro.analysis.compute import compute_per_model
+from iam_repro.analysis.overview import claims_overview, stack_claims
 from iam_repro.analysis.plots import figure_rolling
+from iam_repro.analysis.roles import models_table
+from iam_repro.experiments import load_experiment
 from iam_repro.io.atomic import save_figure_atomic
-from iam_repro.report_helpers import TABLE_COLUMNS
+from iam_repro.report.results import TABLE_COLUMNS, overview_path
 
 #: Per experiment: models with (final return, paper value, relative throughput), budget, grid
 #: step, threshold, and the paper claims the experiment tests.
@@ -55,6 +61,7 @@ FAKE_EXPERIMENTS: dict[str, dict] = {
 }
 
 SEEDS = (0, 1, 2)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _curves(spec: dict, rng: np.random.Generator) -> pd.DataFrame:
@@ -309,10 +316,13 @@ def write_experiment(results: Path, name: str, seed: int = 0, *, deviations: boo
                     *(per_s, "cpu", seed_ % 2),  # every other seed resumed once after a kill
                 )
             )
-    pd.DataFrame(
-        compute_rows,
-        columns=list(TABLE_COLUMNS["compute"]),
-    ).to_csv(tables / "compute.csv", index=False)
+    compute = pd.DataFrame(compute_rows, columns=list(TABLE_COLUMNS["compute"]))
+    compute.to_csv(tables / "compute.csv", index=False)
+    # As the aggregate rule: IAM plays the role `iam` in every fake experiment.
+    compute_per_model(compute, "IAM").to_csv(tables / "compute_models.csv", index=False)
+    # The roles of the shipped experiment file of the same name.
+    roster = load_experiment(REPO / "config" / "experiments" / f"{name}.yaml").roster
+    models_table(roster).to_csv(tables / "models.csv", index=False)
 
     _claims(name, final, spec).to_csv(tables / "claims.csv", index=False)
 
@@ -390,6 +400,9 @@ def write_fake_results(
         "runs": runs,
     }
     (results / "tables" / "provenance.json").write_text(json.dumps(provenance, indent=2))
+    # As the claims_overview rule (with no experiment: every claim 'not yet run').
+    claims = {name: pd.read_csv(results / "tables" / name / "claims.csv") for name in experiments}
+    claims_overview(stack_claims(claims)).to_csv(overview_path(results), index=False)
     return results
 
 

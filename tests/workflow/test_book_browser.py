@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from iam_repro.report_helpers import build_book
+from iam_repro.report.book import build_book
 from tests.workflow.fake_results import write_fake_results
 
 REPO = Path(__file__).resolve().parents[2]

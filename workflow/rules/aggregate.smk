@@ -1,4 +1,5 @@
-# Monitor logs -> tables (curves on the paper's protocol and a common grid, scores, claims).
+# Monitor logs -> tables (curves on the paper's protocol and a common grid, scores, claims,
+# compute per model), and every experiment's claims -> the overview of the paper's claims.
 
 
 rule aggregate:
@@ -26,6 +27,23 @@ rule aggregate:
         run_configs=experiment_run_configs,
     script:
         "../scripts/aggregate.py"
+
+
+rule claims_overview:
+    input:
+        expand(f"{TABLES}/claims.csv", experiment=list(EXPERIMENTS)),
+    output:
+        CLAIMS_OVERVIEW,
+    log:
+        f"{LOGS}/claims_overview.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/claims_overview.py"
 
 
 rule provenance:

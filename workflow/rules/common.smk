@@ -4,7 +4,6 @@ import json
 import sys
 from pathlib import Path
 
-from iam_repro.analysis.tables import OUTPUT_COLUMNS
 from iam_repro.experiments import (
     ConfigError,
     load_config,
@@ -12,6 +11,7 @@ from iam_repro.experiments import (
     runs_table,
     training_config,
 )
+from iam_repro.report.results import OVERVIEW_TABLE, TABLE_COLUMNS
 
 
 def _with_experiments_dir_found(config):
@@ -40,8 +40,10 @@ CONDA_ENV = "../../environment.yml"
 REPORT_SRC = str(Path(workflow.basedir, "report"))
 BOOK_DIR = "report/_build/html"
 BOOK_INDEX = f"{BOOK_DIR}/index.html"
-# Every table the aggregate rule writes (named by the code that writes them).
-TABLE_NAMES = [name.removesuffix(".csv") for name in OUTPUT_COLUMNS] + ["deviations"]
+# Every table the aggregate rule writes (the book's reading contract, named by the code that
+# writes them), and the build-wide overview of the paper's claims.
+TABLE_NAMES = list(TABLE_COLUMNS)
+CLAIMS_OVERVIEW = f"{RESULTS}/tables/{OVERVIEW_TABLE}.csv"
 RESOLVED = {run.run_id: run.resolved for run in RUNS}
 
 

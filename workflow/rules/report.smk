@@ -4,6 +4,7 @@
 rule report:
     input:
         tables=all_tables(),
+        claims_overview=CLAIMS_OVERVIEW,
         figures=all_figures(),
         provenance=f"{RESULTS}/tables/provenance.json",
         sources=report_sources(),

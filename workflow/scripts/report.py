@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F
 import shutil
 import tempfile
 
-from iam_repro.report_helpers import build_book
+from iam_repro.report.book import build_book
 from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

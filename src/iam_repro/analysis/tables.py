@@ -13,6 +13,8 @@ final_scores.csv            model, seed, final_return, auc, steps_to_threshold  
 summary.csv                 model, n_seeds, mean, std, ci_low, ci_high, paper_value  (model)
 compute.csv                 model, seed, wall_time_s, transitions, steps_per_worker,
                             transitions_per_s, device, resumes  (run)
+compute_models.csv          model, runs, wall_time_s, transitions_per_s, relative_throughput
+                            (model; throughput relative to the model in the role of IAM)
 claims.csv                  claim_id, claim, paper_value, reproduced_value, ci_low, ci_high,
                             tolerance, verdict, evidence  (check)
 models.csv                  model, role, kind, frames  (model of the experiment file)
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from iam_repro.analysis.claims import CLAIMS_COLUMNS, claims_table, paper_final_value
+from iam_repro.analysis.compute import COMPUTE_MODELS_COLUMNS, compute_per_model
 from iam_repro.analysis.curves import (
     area_under_curve,
     final_score,
@@ -48,6 +51,7 @@ from iam_repro.analysis.curves import (
 )
 from iam_repro.analysis.roles import (
     MODELS_COLUMNS,
+    models_by_role,
     models_table,
     order_models,
     paper_for_experiment,
@@ -81,6 +85,7 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "device",
         "resumes",
     ),
+    "compute_models.csv": COMPUTE_MODELS_COLUMNS,
     "claims.csv": CLAIMS_COLUMNS,
     "models.csv": MODELS_COLUMNS,
 }
@@ -226,6 +231,7 @@ def experiment_tables(
     """
     roles = roster_roles(roster)
     paper = paper_for_experiment(load_paper_fig5() if paper is None else paper, env, roles)
+    iam = models_by_role(roles).get("iam")
     order = {model: i for i, model in enumerate(order_models(runs.runs["model"], roles))}
     facts = runs.runs.assign(_order=runs.runs["model"].map(order))
     facts = facts.sort_values(["_order", "seed"], kind="stable").drop(columns="_order")
@@ -269,6 +275,7 @@ def experiment_tables(
         "final_scores.csv": scores,
         "summary.csv": _summary(scores, paper, env, max_step, settings),
         "compute.csv": compute,
+        "compute_models.csv": compute_per_model(compute, iam),
         "claims.csv": claims_table(
             scores,
             compute,

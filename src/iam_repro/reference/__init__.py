@@ -103,6 +103,7 @@ class Fig5Row:
         max_step: End of the paper's x-axis in per-worker steps (its training budget).
         claims: Numbers of the claims about this environment's returns.
         models: Role -> the model name of that line in paper_fig5.csv.
+        fnn_k_frames: k, the stacked observations of the paper's FNN in role fnn_k.
         value_tolerance: Smallest tolerance of the env's value checks (return units).
     """
 
@@ -111,6 +112,7 @@ class Fig5Row:
     max_step: int
     claims: tuple[int, ...]
     models: dict[str, str]
+    fnn_k_frames: int
     value_tolerance: float
 
 
@@ -164,6 +166,7 @@ def _parse(data: dict[str, Any]) -> Registry:
             int(fig5["max_step"]),
             tuple(fig5["claims"]),
             dict(fig5["models"]),
+            int(fig5["fnn_k_frames"]),
             float(entry["value_tolerance"]),
         )
     comparisons = []

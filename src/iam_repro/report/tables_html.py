@@ -1,0 +1,198 @@
+"""Each result table as the book shows it: which columns, under which headers, formatted how.
+
+One renderer per table of ``results/`` (claims, summary, scores, compute) and the two reference
+tables the Methods and Traffic pages show (PPO setting names, traffic calibration returns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from iam_repro.analysis.fig5 import model_label
+from iam_repro.reference.calibration import load_traffic_calibration
+from iam_repro.report.formatting import (
+    RETURN_DECIMALS,
+    estimate_with_ci,
+    format_ci,
+    format_duration,
+    format_fixed,
+    format_ratio,
+    format_return,
+    format_value,
+)
+from iam_repro.report.markup import html_table
+
+#: Headers of the claims table as the pages show it.
+CLAIM_COLUMNS = {
+    "claim_id": "#",
+    "experiment": "experiment",
+    "claim": "claim",
+    "verdict": "verdict",
+    "paper_value": "paper",
+    "reproduced": "reproduced [95% CI]",
+    "tolerance": "tolerance",
+    "evidence": "evidence",
+}
+
+#: Headers of the final-return summary table.
+SUMMARY_COLUMNS = {
+    "label": "model",
+    "n_seeds": "seeds",
+    "mean": "mean",
+    "std": "std",
+    "ci": "95% CI",
+    "paper_value": "paper (Fig. 5)",
+}
+
+#: Headers of the per-run compute table.
+COMPUTE_RUN_COLUMNS = {
+    "label": "model",
+    "seed": "seed",
+    "wall_time_s": "wall time",
+    "transitions": "transitions",
+    "steps_per_worker": "steps per worker",
+    "transitions_per_s": "transitions / s",
+    "device": "device",
+    "resumes": "resumed",
+}
+
+#: Headers of the per-model compute table (``compute_models.csv``).
+COMPUTE_MODEL_COLUMNS = {
+    "label": "model",
+    "runs": "runs",
+    "wall_time_s": "mean wall time",
+    "transitions_per_s": "mean transitions / s",
+    "relative_throughput": "relative to IAM",
+}
+
+_COMPUTE_FORMATS: dict[str, Callable[[Any], str]] = {
+    "wall_time_s": format_duration,
+    "transitions_per_s": lambda v: format_fixed(v, 0),
+    "relative_throughput": format_ratio,
+}
+
+#: Headers of the per-run scores table.
+SCORE_COLUMNS = {
+    "label": "model",
+    "seed": "seed",
+    "final_return": "final return",
+    "auc": "area under the curve",
+    "steps_to_threshold": "steps to threshold",
+}
+
+#: Headers of the deviations table.
+DEVIATION_COLUMNS = {
+    "experiment": "experiment",
+    "model": "model",
+    "option": "option",
+    "value": "value",
+    "original": "original",
+    "description": "what it changes",
+}
+
+#: Headers of the traffic calibration table.
+TRAFFIC_POLICY_COLUMNS = {
+    "policy": "fixed policy",
+    "mean_return": "mean episode return",
+    "std": "std",
+}
+
+
+def _with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a ``label`` column: each model's readable name."""
+    return frame.assign(label=[model_label(m) for m in frame["model"]])
+
+
+def claims_html(
+    claims: pd.DataFrame, caption: str | None = None, *, show_experiment: bool = True
+) -> str:
+    """HTML for claims rows: ``claims_overview.csv`` (or some of its rows), or an experiment's
+    ``claims.csv`` with ``show_experiment=False``. The estimate and its CI share a cell."""
+    reproduced = [
+        estimate_with_ci(value, format_ci(low, high))
+        for value, low, high in zip(
+            claims["reproduced_value"], claims["ci_low"], claims["ci_high"], strict=True
+        )
+    ]
+    columns = {k: v for k, v in CLAIM_COLUMNS.items() if show_experiment or k != "experiment"}
+    return html_table(claims.assign(reproduced=reproduced), columns, caption=caption)
+
+
+def summary_html(summary: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``summary.csv``: final return across seeds per model, and the paper's."""
+    frame = _with_labels(summary).assign(
+        ci=[
+            format_ci(lo, hi, decimals=RETURN_DECIMALS)
+            for lo, hi in zip(summary["ci_low"], summary["ci_high"], strict=True)
+        ],
+    )
+    formats = dict.fromkeys(("mean", "std", "paper_value"), format_return)
+    return html_table(frame, SUMMARY_COLUMNS, verdict_column=None, caption=caption, formats=formats)
+
+
+def compute_models_html(compute_models: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``compute_models.csv`` (mean wall time and throughput per model)."""
+    return html_table(
+        _with_labels(compute_models),
+        COMPUTE_MODEL_COLUMNS,
+        verdict_column=None,
+        caption=caption,
+        formats=_COMPUTE_FORMATS,
+    )
+
+
+def compute_runs_html(compute: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``compute.csv``, one row per run."""
+    return html_table(
+        _with_labels(compute),
+        COMPUTE_RUN_COLUMNS,
+        verdict_column=None,
+        caption=caption,
+        formats=_COMPUTE_FORMATS,
+    )
+
+
+def scores_html(scores: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``final_scores.csv``, one row per run ('—': threshold never reached)."""
+    return html_table(
+        _with_labels(scores),
+        SCORE_COLUMNS,
+        verdict_column=None,
+        caption=caption,
+        formats={"final_return": format_return},
+    )
+
+
+def ppo_name_table() -> pd.DataFrame:
+    """Our PPO setting names against the original code's keys and other libraries' names.
+
+    Built from ``iam_repro.ppo.config.NAME_MAP`` with the original protocol's value of each
+    setting (``PPOConfig()`` defaults: the warehouse column of spec/ppo.md).
+    Columns: ours, original, common, value.
+    """
+    from iam_repro.ppo.config import NAME_MAP, PPOConfig
+
+    defaults = PPOConfig().to_dict()
+    rows = [
+        {
+            "ours": ours,
+            "original": original,
+            "common": common,
+            "value": format_value(defaults.get(ours), digits=4),
+        }
+        for ours, (original, common) in NAME_MAP.items()
+    ]
+    return pd.DataFrame(rows, columns=["ours", "original", "common", "value"])
+
+
+def traffic_policy_html() -> str:
+    """HTML table of the traffic calibration returns (policy, mean return, std)."""
+    return html_table(
+        load_traffic_calibration(),
+        TRAFFIC_POLICY_COLUMNS,
+        verdict_column=None,
+        formats={"mean_return": lambda v: format_fixed(v, 1), "std": lambda v: format_fixed(v, 1)},
+    )
