@@ -28,7 +28,7 @@ import pandas as pd
 
 from iam_repro.analysis.fig5 import Fig5Panel, fig5_panel, model_label
 from iam_repro.analysis.tables import OUTPUT_COLUMNS, load_reference_fig5, rolling_window
-from iam_repro.deviations import DEVIATION_COLUMNS
+from iam_repro.config.deviations import DEVIATION_COLUMNS
 from iam_repro.io.atomic import write_text_atomic
 
 #: Environment variable holding the absolute path of the results directory.
