@@ -12,8 +12,17 @@ min_version("9.0")
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
-# The Snakefile itself imports this checkout's library (config validation), installed or not.
-sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+# This checkout's library, installed or not (an installed copy may be another checkout's):
+# the Snakefile imports it for config validation through sys.path, and every job (a script in a
+# fresh Python: local, in a --use-conda env, or on a cluster node, which inherits this
+# environment or parses this Snakefile again) through PYTHONPATH, set here and only here.
+# (update(), not item assignment, which `snakemake --lint` takes for a variable to require.)
+SRC = os.path.join(workflow.basedir, "src")
+sys.path.insert(0, SRC)
+_OTHER_PATHS = [
+    p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != SRC
+]
+os.environ.update(PYTHONPATH=os.pathsep.join([SRC, *_OTHER_PATHS]))
 
 
 include: "workflow/rules/common.smk"

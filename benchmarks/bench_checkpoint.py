@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from iam_repro.experiments import load_config, load_experiments, runs_table
+from iam_repro.config import load_config, load_experiments, runs_table
 from iam_repro.ppo.checkpoint import load_checkpoint, save_checkpoint
 from iam_repro.ppo.trainer import TrainingInterrupted, train
 

@@ -21,7 +21,8 @@ import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-from iam_repro.experiments import OBS_DIM, load_config, load_experiments, runs_table
+from iam_repro.config import load_config, load_experiments, runs_table
+from iam_repro.envs import ENVS
 from iam_repro.models import RecurrentCore, build_policy
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.trainer import train
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         resolved["budget"]["steps_per_worker"] = args.steps
         ppo = PPOConfig.from_dict(resolved["ppo"])
         env = resolved["env"]["name"]
-        obs_dim = OBS_DIM[env] * int(resolved["model"].get("frames", 1))
+        obs_dim = ENVS[env].obs_dim * int(resolved["model"].get("frames", 1))
         flops = update_flops(resolved["model"], ppo, obs_dim, ENV_ACTIONS[env])
         bound = ppo.transitions_per_update / (flops / rate)
         with tempfile.TemporaryDirectory() as tmp:

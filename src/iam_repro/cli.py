@@ -17,8 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from iam_repro.errors import user_errors
-from iam_repro.experiments import (
+from iam_repro.config import (
     ConfigError,
     Experiment,
     PipelineConfig,
@@ -28,6 +27,7 @@ from iam_repro.experiments import (
     runs_dataframe,
     runs_table,
 )
+from iam_repro.errors import user_errors
 
 __all__ = ["main"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from iam_repro.config import ConfigError
 from iam_repro.envs.requirements import MissingDependencyError
 from iam_repro.envs.traffic.network import NetworkBuildError
-from iam_repro.experiments import ConfigError
 from iam_repro.io.monitor import MonitorFormatError
 from iam_repro.io.run_info import RunInfoError
 

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from iam_repro.experiments import config_digest
+from iam_repro.config.digest import config_digest
 from iam_repro.io.atomic import write_json_atomic
 from iam_repro.io.run_info import git_revision, package_versions, read_run_info
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from iam_repro.experiments import trajectory_digest
+from iam_repro.config.digest import trajectory_digest
 from iam_repro.io.run_info import write_run_info
 from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint
 from iam_repro.ppo.trainer import CHECKPOINT_INTERVAL_S, train

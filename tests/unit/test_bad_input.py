@@ -54,8 +54,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iam_repro.analysis.tables import TableSettings, experiment_tables
-from iam_repro.errors import user_errors
-from iam_repro.experiments import (
+from iam_repro.config import (
     ConfigError,
     config_digest,
     experiment_from_dict,
@@ -64,6 +63,7 @@ from iam_repro.experiments import (
     load_experiments,
     runs_table,
 )
+from iam_repro.errors import user_errors
 from iam_repro.io import (
     MonitorFormatError,
     MonitorWriter,

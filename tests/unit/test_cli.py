@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iam_repro.experiments import (
+from iam_repro.config import (
     PipelineConfig,
     config_digest,
     load_config,

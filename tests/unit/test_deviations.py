@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from iam_repro.deviations import deviations_table, run_deviations
-from iam_repro.experiments import load_experiment
+from iam_repro.config import load_experiment
+from iam_repro.config.deviations import deviations_table, run_deviations
 from iam_repro.ppo.config import PPOConfig
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "config" / "experiments"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from iam_repro.experiments import load_experiment
+from iam_repro.config import load_experiment
 from iam_repro.ppo.device import DeviceUnavailableError, resolve_device
 from iam_repro.run import run_training
 

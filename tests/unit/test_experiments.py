@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iam_repro.experiments import (
+from iam_repro.config import (
     ANALYSIS_KEYS,
     SCHEMA_DIR,
     ConfigError,

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from iam_repro.experiments import load_experiment
+from iam_repro.config import load_experiment
 from iam_repro.models import (
     FNNPolicy,
     IAMPolicy,

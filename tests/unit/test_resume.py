@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from iam_repro.experiments import load_experiment
+from iam_repro.config import load_experiment
 from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from iam_repro.ppo.trainer import TrainingInterrupted, train
 from iam_repro.run import CHECKPOINT, PARTIAL_LOG, run_training

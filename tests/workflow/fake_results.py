@@ -26,7 +26,7 @@ from iam_repro.analysis.compute import compute_per_model
 from iam_repro.analysis.overview import claims_overview, stack_claims
 from iam_repro.analysis.plots import figure_rolling
 from iam_repro.analysis.roles import models_table
-from iam_repro.experiments import load_experiment
+from iam_repro.config import load_experiment
 from iam_repro.io.atomic import save_figure_atomic
 from iam_repro.report.results import TABLE_COLUMNS, overview_path
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iam_repro.experiments import load_config, load_experiments, runs_table
+from iam_repro.config import load_config, load_experiments, runs_table
 from iam_repro.run import run_training
 from tests.monitor_compare import without_wall_time
 from tests.workflow.dag import REPO, SNAKEMAKE

@@ -1,10 +1,10 @@
 # Config -> runs table, and the target functions every other rule uses.
-# The library validates everything (iam_repro.experiments) and raises one clear message.
+# The library validates everything (iam_repro.config) and raises one clear message.
 import json
 import sys
 from pathlib import Path
 
-from iam_repro.experiments import (
+from iam_repro.config import (
     ConfigError,
     load_config,
     load_experiments,

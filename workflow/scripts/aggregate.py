@@ -1,14 +1,9 @@
 """Snakemake adapter: one experiment's run folders -> its tables (rule aggregate)."""
 
-import sys
 from pathlib import Path
 
-# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
-
-
 from iam_repro.analysis.tables import TableSettings, experiment_tables
-from iam_repro.deviations import deviations_table
+from iam_repro.config.deviations import deviations_table
 from iam_repro.errors import user_errors
 from iam_repro.io.atomic import write_csv_atomic
 from iam_repro.io.runs import load_runs

@@ -1,12 +1,5 @@
 """Snakemake adapter: an experiment's across-seed curves -> its Fig. 5 panels (rule plot_fig5)."""
 
-import sys
-from pathlib import Path
-
-# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
-
-
 import matplotlib
 
 matplotlib.use("Agg")

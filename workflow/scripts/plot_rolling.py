@@ -1,12 +1,5 @@
 """Snakemake adapter: an experiment's rolling-average curves -> its figure (rule plot_rolling)."""
 
-import sys
-from pathlib import Path
-
-# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
-
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -4,15 +4,9 @@ The book is built in a scratch folder and moved into place whole, so report/_bui
 holds a half-built book.
 """
 
-import sys
-from pathlib import Path
-
-# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
-
-
 import shutil
 import tempfile
+from pathlib import Path
 
 from iam_repro.report.book import build_book
 from iam_repro.workflow_log import line_logger

@@ -3,10 +3,6 @@
 import sys
 from pathlib import Path
 
-# Jobs in a --use-conda env (or on a cluster node) import this checkout's library.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F821
-
-
 from iam_repro.errors import user_errors
 from iam_repro.ppo.trainer import TrainingInterrupted
 from iam_repro.run import run_training

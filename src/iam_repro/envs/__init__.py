@@ -1,24 +1,30 @@
 """Environments (warehouse; traffic on SUMO), frame stacking and a vector-env factory.
 
-Importing this package registers ``iam_repro/Warehouse-v0`` with gymnasium (single environment;
+:data:`ENVS` is the registry of environments: what the config may name and what it checks
+(observation length for d-set indices) are read from here, next to each factory. Importing this
+package registers ``iam_repro/Warehouse-v0`` with gymnasium (single environment;
 ``gymnasium.make_vec`` with ``vectorization_mode="vector_entry_point"`` gives the batched one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
 from gymnasium.vector import VectorEnv
 
+from iam_repro.envs import traffic, warehouse
 from iam_repro.envs.frame_stack import FrameStack
 from iam_repro.envs.traffic import TrafficVecEnv
 from iam_repro.envs.warehouse import WarehouseEnv, WarehouseVecEnv
 
 __all__ = [
+    "ENVS",
     "ENV_NAMES",
     "WAREHOUSE_ID",
+    "EnvInfo",
     "FrameStack",
     "TrafficVecEnv",
     "WarehouseEnv",
@@ -28,12 +34,34 @@ __all__ = [
 
 WAREHOUSE_ID = "iam_repro/Warehouse-v0"
 
-# name -> factory(num_envs, seed, **options); atari is added when it exists.
-_VEC_ENV_FACTORIES: dict[str, Callable[..., VectorEnv]] = {
-    "warehouse": WarehouseVecEnv,
-    "traffic": TrafficVecEnv,
+
+@dataclass(frozen=True)
+class EnvInfo:
+    """What the pipeline knows about one environment.
+
+    Attributes:
+        name: The name experiment files use (``env.name``), also the ``env`` wildcard.
+        factory: Builds the batched environment: ``factory(num_envs, seed, **options)``.
+        obs_dim: Length of one (unstacked) vector observation, against which the config checks
+            d-set indices; None for image observations (no such check).
+    """
+
+    name: str
+    factory: Callable[..., VectorEnv]
+    obs_dim: int | None
+
+
+#: Every environment by name; atari is added when it exists. Warehouse: 49 robot position bits
+#: + 24 item bits (spec/warehouse.md); traffic: the 15-cell column and the 15-cell row through
+#: the junction (spec/traffic.md, section 5).
+ENVS: dict[str, EnvInfo] = {
+    info.name: info
+    for info in (
+        EnvInfo("warehouse", WarehouseVecEnv, warehouse.OBS_DIM),
+        EnvInfo("traffic", TrafficVecEnv, traffic.OBS_DIM),
+    )
 }
-ENV_NAMES: tuple[str, ...] = tuple(_VEC_ENV_FACTORIES)
+ENV_NAMES: tuple[str, ...] = tuple(ENVS)
 
 
 def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorEnv:
@@ -54,11 +82,11 @@ def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorE
         ValueError: ``name`` is not a known environment.
     """
     try:
-        factory = _VEC_ENV_FACTORIES[name]
+        info = ENVS[name]
     except KeyError:
         known = ", ".join(repr(n) for n in ENV_NAMES)
         raise ValueError(f"unknown environment {name!r}; known environments: {known}") from None
-    return factory(num_envs, seed, **options)
+    return info.factory(num_envs, seed, **options)
 
 
 # Registration is idempotent so that re-importing (e.g. importlib.reload) does not warn.

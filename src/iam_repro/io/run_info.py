@@ -17,7 +17,7 @@ Layout (keys in this order)::
 A run folder can outlive its config: copied from another machine, or kept by
 ``snakemake --rerun-triggers mtime`` after the experiment file or preset changed.
 :func:`check_run_config` compares the config a run.json records with the one the pipeline now
-resolves for that run (by :func:`iam_repro.experiments.config_digest`, which leaves out the
+resolves for that run (by :func:`iam_repro.config.digest.config_digest`, which leaves out the
 analysis-only keys) and raises :class:`StaleRunError` naming the keys that differ.
 """
 
@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from iam_repro.experiments import ANALYSIS_KEYS, config_digest
+from iam_repro.config.digest import ANALYSIS_KEYS, config_digest
 from iam_repro.io.atomic import write_json_atomic
 
 __all__ = [
@@ -252,7 +252,7 @@ def config_differences(
 
     Mappings are compared key by key (a key one side lacks gives :data:`MISSING`), everything else
     as a whole and type-strictly (``1`` differs from ``1.0``, as in the digest). Top-level keys
-    in `exclude` are skipped, like :func:`iam_repro.experiments.config_digest` does.
+    in `exclude` are skipped, like :func:`iam_repro.config.digest.config_digest` does.
     """
     out: list[tuple[str, Any, Any]] = []
 
@@ -294,7 +294,7 @@ def _digest(config: Any) -> str | None:
 
 
 def config_matches(recorded: Any, expected: Mapping[str, Any]) -> bool:
-    """Whether a run.json's config has the :func:`~iam_repro.experiments.config_digest` of the
+    """Whether a run.json's config has the :func:`~iam_repro.config.digest.config_digest` of the
     expected resolved config (analysis-only keys aside)."""
     digest = _digest(recorded)
     return digest is not None and digest == _digest(expected)

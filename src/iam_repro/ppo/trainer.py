@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from iam_repro.config.digest import trajectory_digest
 from iam_repro.envs import make_vec_env
 from iam_repro.envs.frame_stack import FrameStack
-from iam_repro.experiments import trajectory_digest
 from iam_repro.io.monitor import MonitorWriter, truncate_monitor
 from iam_repro.models import build_policy
 from iam_repro.ppo.batching import PAD, minibatches, sequence_index
@@ -42,7 +42,7 @@ repeats it; tests/unit/test_defaults.py keeps them equal). One costs 8-28 ms."""
 
 @dataclass
 class RunSpec:
-    """What `train` needs from a resolved run config (see iam_repro.experiments)."""
+    """What `train` needs from a resolved run config (see iam_repro.config)."""
 
     run_id: str
     env_name: str
@@ -207,7 +207,7 @@ def train(
     """Train one run and write its episodes to `monitor_path`.
 
     Args:
-        resolved: the run's resolved config (iam_repro.experiments).
+        resolved: the run's resolved config (iam_repro.config).
         monitor_path: where the episode log is written (the caller moves it into place).
         emit: receives progress lines.
         progress_interval_s: seconds between progress lines.

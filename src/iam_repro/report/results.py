@@ -18,7 +18,7 @@ import pandas as pd
 
 from iam_repro.analysis.overview import OVERVIEW_COLUMNS, experiment_order
 from iam_repro.analysis.tables import OUTPUT_COLUMNS
-from iam_repro.deviations import DEVIATION_COLUMNS
+from iam_repro.config.deviations import DEVIATION_COLUMNS
 
 #: Environment variable holding the absolute path of the results directory.
 RESULTS_ENV = "IAM_RESULTS_DIR"
