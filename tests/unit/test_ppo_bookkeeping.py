@@ -9,15 +9,15 @@ A toy vector env whose episodes last exactly 5 steps, rollouts of 16 slots, sequ
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
-from iam_repro.envs.frame_stack import FrameStack
-from iam_repro.io.monitor import MonitorWriter
+from iam_repro.ppo.algorithm import PPO
+from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.gae import chunk_ends, chunked_gae
-from iam_repro.ppo.rollout import Rollout
-from iam_repro.ppo.trainer import EpisodeTracker, LoopState, _collect
 
 EPISODE, SLOTS, SEQ_LEN, WORKERS = 5, 16, 4, 2
 
@@ -25,8 +25,14 @@ EPISODE, SLOTS, SEQ_LEN, WORKERS = 5, 16, 4, 2
 class FiveStepEnv:
     """Every worker's episode ends after exactly 5 steps; reward = the step's index + 1."""
 
+    single_observation_space = SimpleNamespace(shape=(1,))
+
     def __init__(self, workers: int) -> None:
         self.t = np.zeros(workers, int)
+
+    def reset(self, seed=None):
+        self.t[:] = 0
+        return self.t[:, None].astype(np.float32), {}
 
     def step(self, actions):
         self.t += 1
@@ -40,55 +46,67 @@ class FiveStepEnv:
 class CountingMemory(torch.nn.Module):
     """A 'recurrent' policy whose state counts the steps it has seen (so resets are visible)."""
 
+    is_recurrent = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # the optimiser wants a parameter
+
+    def initial_state(self, batch):
+        return (torch.zeros(batch, 1),)
+
     def forward(self, obs, state, _episode_start):
         (count,) = state
         logits = torch.zeros(1, obs.shape[1], 2)
         return logits, torch.full((1, obs.shape[1]), 0.5), (count + 1,)
 
 
-def collect_rollouts(tmp_path, pad_to: int, rollouts: int, budget: int = 10**6):
-    envs, tracker = FiveStepEnv(WORKERS), EpisodeTracker(WORKERS)
-    stack = FrameStack(WORKERS, 1, 1)
-    loop = LoopState(
-        obs=torch.from_numpy(stack.reset(np.zeros((WORKERS, 1), np.float32))),
-        episode_start=np.ones(WORKERS, bool),
-        recurrent=(torch.zeros(WORKERS, 1),),
+def make_ppo(padding_in_rollout: bool, budget: int = 10**6) -> PPO:
+    cfg = PPOConfig(
+        num_workers=WORKERS,
+        memory_size=SLOTS,
+        seq_len=SEQ_LEN,
+        batch_size=SEQ_LEN,
+        time_horizon=SEQ_LEN,
+        padding_in_rollout=padding_in_rollout,
     )
-    rollout = Rollout.allocate(SLOTS, WORKERS, 1, loop.recurrent)
-    sampler = np.random.default_rng(0)
+    ppo = PPO(
+        cfg,
+        CountingMemory(),
+        FiveStepEnv(WORKERS),
+        seed=0,
+        steps_per_worker=budget,
+        schedule_steps_per_worker=budget,
+    )
+    ppo.start()
+    return ppo
+
+
+def collect_rollouts(padding_in_rollout: bool, rollouts: int):
+    ppo = make_ppo(padding_in_rollout)
     out = []
-    with MonitorWriter(tmp_path / "monitor.csv", env_id="toy") as monitor:
-        for _ in range(rollouts):
-            complete = _collect(
-                CountingMemory(),
-                envs,
-                stack,
-                rollout,
-                loop,
-                tracker,
-                monitor,
-                sampler,
-                budget,
-                pad_to,
+    for _ in range(rollouts):
+        collected = ppo.collect()
+        rollout = ppo.rollout
+        out.append(
+            (
+                collected.complete,
+                ppo.step,
+                {
+                    "valid": rollout.valid.copy(),
+                    "episode_step": rollout.episode_step.copy(),
+                    "rewards": rollout.rewards.copy(),
+                    "state": rollout.states[0][..., 0].clone(),
+                    "episode_start": rollout.episode_start.copy(),
+                    "ended": collected.episodes,
+                },
             )
-            out.append(
-                (
-                    complete,
-                    loop.step,
-                    {
-                        "valid": rollout.valid.copy(),
-                        "episode_step": rollout.episode_step.copy(),
-                        "rewards": rollout.rewards.copy(),
-                        "state": rollout.states[0][..., 0].clone(),
-                        "episode_start": rollout.episode_start.copy(),
-                    },
-                )
-            )
+        )
     return out
 
 
-def test_padding_takes_slots_so_an_update_comes_every_ten_real_steps(tmp_path):
-    (c1, step1, first), (c2, step2, second) = collect_rollouts(tmp_path, SEQ_LEN, 2)
+def test_padding_takes_slots_so_an_update_comes_every_ten_real_steps():
+    (c1, step1, first), (c2, step2, second) = collect_rollouts(True, 2)
     real = [True] * 5 + [False] * 3
     assert c1 and c2
     assert first["valid"][:, 0].tolist() == real + real
@@ -100,10 +118,14 @@ def test_padding_takes_slots_so_an_update_comes_every_ten_real_steps(tmp_path):
     # The state fed into each step was reset at the episode start; padding holds zeros.
     assert first["state"][:, 0].tolist() == [0, 1, 2, 3, 4, 0, 0, 0] * 2
     assert second["valid"][:, 0].tolist() == real + real
+    # Each rollout reports the episodes that ended in it, in order, for the monitor.
+    ended = first["ended"]
+    assert ended.workers.tolist() == [0, 1, 0, 1] and ended.steps.tolist() == [5, 5, 10, 10]
+    assert ended.returns.tolist() == [15.0] * 4 and ended.lengths.tolist() == [5] * 4
 
 
-def test_without_padding_in_rollout_each_rollout_holds_memory_size_real_steps(tmp_path):
-    (c1, step1, first), (_, step2, second) = collect_rollouts(tmp_path, 1, 2)
+def test_without_padding_in_rollout_each_rollout_holds_memory_size_real_steps():
+    (c1, step1, first), (_, step2, second) = collect_rollouts(False, 2)
     assert c1 and first["valid"].all() and second["valid"].all()
     assert (step1, step2) == (16, 32)
     assert np.flatnonzero(first["episode_start"][:, 0]).tolist() == [0, 5, 10, 15]
@@ -112,9 +134,13 @@ def test_without_padding_in_rollout_each_rollout_holds_memory_size_real_steps(tm
     assert second["episode_step"][:4, 0].tolist() == [1, 2, 3, 4]
 
 
-def test_budget_ending_mid_rollout_reports_an_incomplete_rollout(tmp_path):
-    [(complete, step, _)] = collect_rollouts(tmp_path, SEQ_LEN, 1, budget=7)
-    assert not complete and step == 7
+def test_budget_ending_mid_rollout_reports_an_incomplete_rollout_and_allows_no_update():
+    ppo = make_ppo(True, budget=7)
+    collected = ppo.collect()
+    assert not collected.complete and collected.steps == ppo.step == 7
+    assert collected.episodes.steps.tolist() == [5, 5]  # the episodes that ended are reported
+    with pytest.raises(RuntimeError, match="full rollout"):
+        ppo.update()
 
 
 def test_gae_chunks_restart_at_every_episode_start():

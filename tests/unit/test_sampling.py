@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from iam_repro.ppo.trainer import sample_actions
+from iam_repro.ppo.sampling import sample_actions
 
 
 def test_samples_follow_the_softmax_distribution_and_log_probs_are_exact():

@@ -5,10 +5,11 @@ numbers, strings), so it loads with ``torch.load(weights_only=True)``: no arbitr
 a file that may come from a shared results folder. It is written atomically (temporary file,
 then rename), so a kill while saving leaves the previous checkpoint intact.
 
-What the trainer stores (see ``iam_repro.ppo.trainer``): model and optimiser state, the RNG
-states of torch, numpy and the environments, the frame stack, the recurrent state and the
-unfinished episodes' running returns, the step and update counters, and the byte offset of the
-episode log at that moment.
+What a checkpoint holds: `PPO.state()` (``iam_repro.ppo.algorithm``: model and optimiser state,
+the RNG states of torch, numpy and the environments, the frame stack, the recurrent state and
+the unfinished episodes' running returns, the step and update counters), plus what the run loop
+adds (``iam_repro.ppo.trainer``: its time totals and resumes, and the byte offset of the episode
+log at that moment).
 """
 
 from __future__ import annotations
