@@ -18,8 +18,8 @@ from typing import Any
 
 import torch
 
-from iam_repro.envs import make_vec_env
 from iam_repro.config.digest import trajectory_digest
+from iam_repro.envs import make_vec_env
 from iam_repro.io.monitor import MonitorWriter, truncate_monitor
 from iam_repro.ppo.algorithm import PPO
 from iam_repro.ppo.checkpoint import save_checkpoint
