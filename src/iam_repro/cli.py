@@ -7,7 +7,7 @@ Both read the same files as the pipeline (config/config.yaml and the experiment 
 selects; relative paths from the working directory), so `check` answers "would the DAG accept
 this, and which runs would it train?" without starting Snakemake, and `train` leaves exactly
 the run folder the train rule would (it resumes from that folder's checkpoint, too). Errors a
-user can fix end in one message and exit status 1 (`iam_repro.errors.user_errors`).
+user can fix end in one message and exit status 1 (`iam_repro.jobs.errors.user_errors`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from iam_repro.config import (
     runs_dataframe,
     runs_table,
 )
-from iam_repro.errors import user_errors
+from iam_repro.jobs.errors import user_errors
 
 __all__ = ["main"]
 
@@ -90,8 +90,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     # Imported here: torch takes seconds to import, which `check` and `--help` need not wait for.
+    from iam_repro.jobs.training import run_training
     from iam_repro.ppo.trainer import TrainingInterrupted
-    from iam_repro.run import run_training
 
     run_id = f"{args.experiment}/{args.model}/seed_{args.seed}"
     with user_errors(f"training run {run_id}"):

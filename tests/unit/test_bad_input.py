@@ -63,7 +63,6 @@ from iam_repro.config import (
     load_experiments,
     runs_table,
 )
-from iam_repro.errors import user_errors
 from iam_repro.io import (
     MonitorFormatError,
     MonitorWriter,
@@ -82,6 +81,7 @@ from iam_repro.io.run_info import (
     write_run_info,
 )
 from iam_repro.io.runs import load_runs
+from iam_repro.jobs.errors import user_errors
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())

@@ -58,18 +58,16 @@ def test_run_files_and_training_digest_configs_without_the_validator(tmp_path):
     out = _python(
         """
         import json, sys
-        import iam_repro.io, iam_repro.provenance, iam_repro.run
+        import iam_repro.io, iam_repro.jobs.provenance, iam_repro.jobs.training
         watched = ("jsonschema", "iam_repro.config")
         print(json.dumps(sorted(m for m in sys.modules if m.startswith(watched))))
         """,
         cwd=tmp_path,
         pythonpath=REPO / "src",
     )
-    assert json.loads(out) == [
-        "iam_repro.config",
-        "iam_repro.config.digest",
-        "iam_repro.config.types",
-    ]
+    loaded = json.loads(out)
+    assert "iam_repro.config.digest" in loaded
+    assert set(loaded) <= {"iam_repro.config", "iam_repro.config.digest", "iam_repro.config.types"}
 
 
 def test_environment_facts_come_from_the_envs_registry():

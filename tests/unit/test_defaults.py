@@ -5,8 +5,8 @@ from pathlib import Path
 
 import yaml
 
+from iam_repro.jobs.training import run_training
 from iam_repro.ppo.trainer import CHECKPOINT_INTERVAL_S, train
-from iam_repro.run import run_training
 
 REPO = Path(__file__).resolve().parents[2]
 

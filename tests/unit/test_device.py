@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from iam_repro.config import load_experiment
+from iam_repro.jobs.training import run_training
 from iam_repro.ppo.device import DeviceUnavailableError, resolve_device
-from iam_repro.run import run_training
 
 REPO = Path(__file__).resolve().parents[2]
 

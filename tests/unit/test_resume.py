@@ -19,9 +19,9 @@ import pytest
 import torch
 
 from iam_repro.config import load_experiment
+from iam_repro.jobs.training import CHECKPOINT, PARTIAL_LOG, run_training
 from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from iam_repro.ppo.trainer import TrainingInterrupted, train
-from iam_repro.run import CHECKPOINT, PARTIAL_LOG, run_training
 from tests.monitor_compare import without_wall_time
 from tests.unit.fake_process_env import SIGINT_IGNORED, descendants, wait_gone
 
@@ -62,7 +62,7 @@ def start_child(
     with SIGINT ignored, as `nohup cmd &` from a script does.
     """
     code = (
-        "import json, signal, sys; from iam_repro.run import run_training; "
+        "import json, signal, sys; from iam_repro.jobs.training import run_training; "
         "print('SIGINT ignored at start:', signal.getsignal(signal.SIGINT) == signal.SIG_IGN, "
         "flush=True); "
         "run_training(json.loads(sys.argv[1]), sys.argv[2], "
@@ -174,7 +174,7 @@ def test_growing_keeps_the_earlier_monitor_csv_intact_when_it_was_not_deleted(tm
 
 
 def run_resume_payload(folder: Path, resolved: dict):
-    from iam_repro.run import resumable_checkpoint
+    from iam_repro.jobs.training import resumable_checkpoint
 
     return resumable_checkpoint(folder / CHECKPOINT, folder / PARTIAL_LOG, resolved, quiet)
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from iam_repro.config import load_config, load_experiments, runs_table
-from iam_repro.run import run_training
+from iam_repro.jobs.training import run_training
 from tests.monitor_compare import without_wall_time
 from tests.workflow.dag import REPO, SNAKEMAKE
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from iam_repro.analysis.tables import TableSettings, experiment_tables
 from iam_repro.config.deviations import deviations_table
-from iam_repro.errors import user_errors
 from iam_repro.io.atomic import write_csv_atomic
 from iam_repro.io.runs import load_runs
-from iam_repro.workflow_log import line_logger
+from iam_repro.jobs.errors import user_errors
+from iam_repro.jobs.log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 step = f"the aggregate step of experiment '{sm.wildcards.experiment}'"

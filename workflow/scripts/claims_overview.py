@@ -10,9 +10,9 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # noqa: F
 import pandas as pd
 
 from iam_repro.analysis.overview import claims_overview, stack_claims
-from iam_repro.errors import user_errors
 from iam_repro.io.atomic import write_csv_atomic
-from iam_repro.workflow_log import line_logger
+from iam_repro.jobs.errors import user_errors
+from iam_repro.jobs.log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with user_errors("the claims_overview step"), line_logger(sm.log[0]) as emit:

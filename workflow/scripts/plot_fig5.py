@@ -9,8 +9,8 @@ import pandas as pd  # noqa: E402
 from iam_repro.analysis.plots import figure_fig5  # noqa: E402
 from iam_repro.analysis.roles import roles_from_table  # noqa: E402
 from iam_repro.io.atomic import save_figure_atomic  # noqa: E402
+from iam_repro.jobs.log import line_logger  # noqa: E402
 from iam_repro.reference import load_paper_fig5  # noqa: E402
-from iam_repro.workflow_log import line_logger  # noqa: E402
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with line_logger(sm.log[0]) as emit:

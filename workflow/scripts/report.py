@@ -8,8 +8,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from iam_repro.jobs.log import line_logger
 from iam_repro.report.book import build_book
-from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 with line_logger(sm.log[0]) as emit:

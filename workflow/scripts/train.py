@@ -3,10 +3,10 @@
 import sys
 from pathlib import Path
 
-from iam_repro.errors import user_errors
+from iam_repro.jobs.errors import user_errors
+from iam_repro.jobs.log import line_logger
+from iam_repro.jobs.training import run_training
 from iam_repro.ppo.trainer import TrainingInterrupted
-from iam_repro.run import run_training
-from iam_repro.workflow_log import line_logger
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 # Read from the config, not params: they do not change results, so must not trigger reruns.

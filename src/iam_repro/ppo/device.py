@@ -7,9 +7,11 @@ import os
 import numpy as np
 import torch
 
-from iam_repro.errors import DeviceUnavailableError
-
 __all__ = ["DeviceUnavailableError", "resolve_device", "to_host"]
+
+
+class DeviceUnavailableError(RuntimeError):
+    """The config asks for a GPU and this job sees none."""
 
 
 def resolve_device(requested: str, *, experiment: str = "<experiment>") -> torch.device:

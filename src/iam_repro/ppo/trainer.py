@@ -196,7 +196,7 @@ def _run(
         stopping = stop_requested() and ppo.step < budget
         due = time.monotonic() - last_checkpoint >= checkpoint_interval_s
         # From here the next rollout may reach the budget: keep this boundary, so that the
-        # finished run can be extended from its last update (run.py).
+        # finished run can be extended from its last update (jobs/training.py).
         last_boundary = ppo.step + spec.ppo.memory_size >= budget
         if checkpoint_path is not None and (stopping or due or last_boundary):
             elapsed_s = totals.elapsed_s + time.monotonic() - segment_start

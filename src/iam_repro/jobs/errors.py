@@ -14,12 +14,9 @@ from iam_repro.envs.requirements import MissingDependencyError
 from iam_repro.envs.traffic.network import NetworkBuildError
 from iam_repro.io.monitor import MonitorFormatError
 from iam_repro.io.run_info import RunInfoError
+from iam_repro.ppo.device import DeviceUnavailableError
 
 __all__ = ["USER_ERRORS", "DeviceUnavailableError", "user_errors"]
-
-
-class DeviceUnavailableError(RuntimeError):
-    """The config asks for a GPU and this job sees none (raised by ppo.device)."""
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from iam_repro.workflow_log import line_logger, partial_path
+from iam_repro.jobs.log import line_logger, partial_path
 
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
 
