@@ -15,6 +15,7 @@ import pandas as pd
 
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.config import deviations as ppo_deviations
+from iam_repro.reference import registry
 
 DEVIATION_COLUMNS = ["model", "option", "value", "original", "description"]
 
@@ -75,12 +76,6 @@ ORIGINAL_ENV_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-#: The paper's training budgets (spec/ppo.md, max_steps): the span of its learning-rate and
-#: clip decay. A run may stop earlier (a shorter budget) without deviating; decaying over
-#: another span is a deviation.
-PAPER_SCHEDULE_STEPS: dict[str, int] = {"warehouse": 4_000_000, "traffic": 2_000_000}
-
-
 def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Deviations of one resolved run config: rows of (option, value, original, description)."""
     rows = []
@@ -89,7 +84,9 @@ def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows.append(_row(f"ppo.{name}", value, original))
     env = resolved["env"]
     schedule = resolved["budget"].get("schedule_steps_per_worker")
-    paper_schedule = PAPER_SCHEDULE_STEPS.get(env["name"])
+    # The paper's budget is the span of its learning-rate and clip decay: a run may stop
+    # earlier (a shorter budget) without deviating; decaying over another span is a deviation.
+    paper_schedule = registry().paper_budgets.get(env["name"])
     if schedule is not None and paper_schedule is not None and schedule != paper_schedule:
         rows.append(_row("budget.schedule_steps_per_worker", schedule, paper_schedule))
     originals = ORIGINAL_ENV_OPTIONS.get(env["name"], {})

@@ -100,7 +100,6 @@ class Fig5Row:
     Attributes:
         env: Environment name (as in experiment files and paper_fig5.csv).
         row: Where the paper shows it ("top", "bottom").
-        max_step: End of the paper's x-axis in per-worker steps (its training budget).
         claims: Numbers of the claims about this environment's returns.
         models: Role -> the model name of that line in paper_fig5.csv.
         fnn_k_frames: k, the stacked observations of the paper's FNN in role fnn_k.
@@ -109,7 +108,6 @@ class Fig5Row:
 
     env: str
     row: str
-    max_step: int
     claims: tuple[int, ...]
     models: dict[str, str]
     fnn_k_frames: int
@@ -118,11 +116,13 @@ class Fig5Row:
 
 @dataclass(frozen=True)
 class Registry:
-    """Everything in paper.yaml, checked. Roles are in table and figure order."""
+    """Everything in paper.yaml, checked. Roles are in table and figure order; paper_budgets
+    are the paper's steps per worker per env (the span of its schedule)."""
 
     roles: tuple[str, ...]
     role_colors: dict[str, str]
     role_descriptions: dict[str, str]
+    paper_budgets: dict[str, int]
     fig5_rows: dict[str, Fig5Row]
     claims: tuple[PaperClaim, ...]
     comparisons: tuple[Comparison, ...]
@@ -163,7 +163,6 @@ def _parse(data: dict[str, Any]) -> Registry:
         fig5_rows[env] = Fig5Row(
             env,
             fig5["row"],
-            int(fig5["max_step"]),
             tuple(fig5["claims"]),
             dict(fig5["models"]),
             int(fig5["fnn_k_frames"]),
@@ -200,6 +199,7 @@ def _parse(data: dict[str, Any]) -> Registry:
         roles=roles,
         role_colors={role: spec["color"] for role, spec in data["roles"].items()},
         role_descriptions={role: spec["description"] for role, spec in data["roles"].items()},
+        paper_budgets={env: int(entry["paper_budget"]) for env, entry in data["envs"].items()},
         fig5_rows=fig5_rows,
         claims=claims,
         comparisons=tuple(comparisons),
