@@ -242,6 +242,22 @@ def _values(frame: pd.DataFrame, model: str, column: str) -> np.ndarray:
     return frame.loc[frame["model"] == model, column].to_numpy(dtype=np.float64)
 
 
+def _pending_row(claim_id: str, text: str, evidence: str) -> dict[str, object]:
+    """A check with nothing to judge yet: no numbers, verdict "not yet run", and why."""
+    nan = float("nan")
+    return {
+        "claim_id": claim_id,
+        "claim": text,
+        "paper_value": nan,
+        "reproduced_value": nan,
+        "ci_low": nan,
+        "ci_high": nan,
+        "tolerance": nan,
+        "verdict": "not yet run",
+        "evidence": evidence,
+    }
+
+
 def _direction_row(
     claim: Comparison,
     model_a: str,
@@ -263,18 +279,11 @@ def _direction_row(
     text = f"{claim.env.capitalize()}: {claim.text}"
     notes = []
     if claim.metric == "steps_to_threshold" and threshold is None:
-        nan = float("nan")
-        return {
-            "claim_id": claim.claim_id,
-            "claim": text,
-            "paper_value": nan,
-            "reproduced_value": nan,
-            "ci_low": nan,
-            "ci_high": nan,
-            "tolerance": nan,
-            "verdict": "not yet run",
-            "evidence": "no threshold configured for this experiment (experiment key `threshold`)",
-        }
+        return _pending_row(
+            claim.claim_id,
+            text,
+            "no threshold configured for this experiment (experiment key `threshold`)",
+        )
     if claim.metric == "steps_to_threshold":
         text = f"{text} (steps to reach {_fmt(threshold)})"
         # A run that never reached the threshold is censored at the budget: it took at least
@@ -380,22 +389,13 @@ def _value_row(
 
 def _unplayed_row(claim_id: str, text: str, env: str, roles: Sequence[str]) -> dict[str, object]:
     """A claim whose role(s) no model of the experiment plays: nothing to judge."""
-    nan = float("nan")
     named = " and ".join(f"'{role}'" for role in roles)
-    return {
-        "claim_id": claim_id,
-        "claim": text,
-        "paper_value": nan,
-        "reproduced_value": nan,
-        "ci_low": nan,
-        "ci_high": nan,
-        "tolerance": nan,
-        "verdict": "not yet run",
-        "evidence": (
-            f"no model of this {env} experiment has the role {named} "
-            f"(the `role:` of a model in the experiment file)"
-        ),
-    }
+    return _pending_row(
+        claim_id,
+        text,
+        f"no model of this {env} experiment has the role {named} "
+        f"(the `role:` of a model in the experiment file)",
+    )
 
 
 def claims_table(

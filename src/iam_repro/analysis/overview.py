@@ -29,19 +29,7 @@ __all__ = [
 
 #: Columns of ``claims_overview.csv``, in order: the claims table's, with the claim's number
 #: and the experiment that tested it.
-OVERVIEW_COLUMNS: tuple[str, ...] = (
-    "number",
-    "claim_id",
-    "experiment",
-    "claim",
-    "paper_value",
-    "reproduced_value",
-    "ci_low",
-    "ci_high",
-    "tolerance",
-    "verdict",
-    "evidence",
-)
+OVERVIEW_COLUMNS: tuple[str, ...] = ("number", "claim_id", "experiment", *CLAIMS_COLUMNS[1:])
 
 #: The verdict of a claim without results.
 NOT_RUN = "not yet run"

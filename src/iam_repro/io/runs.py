@@ -162,31 +162,6 @@ def _read_episodes(path: Path, info: dict) -> pd.DataFrame:
     return episodes
 
 
-def _read_episodes(path: Path, info: dict) -> pd.DataFrame:
-    """A finished run's episodes; one that recorded none is an error that says why."""
-    episodes = read_monitor(path, allow_empty=True)
-    if episodes.empty:
-        config, budget = info["config"], info["config"].get("budget")
-        steps = info["metrics"].get("steps_per_worker") or (
-            budget.get("steps_per_worker", "?") if isinstance(budget, dict) else "?"
-        )
-        preset = config.get("preset")
-        where = (
-            f"presets.{preset}.budget.steps_per_worker, or budget.steps_per_worker"
-            if preset
-            else "budget.steps_per_worker"
-        )
-        raise MonitorFormatError(
-            path,
-            3,
-            f"no episodes recorded: the run finished its budget of {steps} steps per worker "
-            f"(run.json) before any episode ended, so it has no return to aggregate",
-            f"raise the budget above one episode's length in the experiment file ({where}) and "
-            f"rerun snakemake; retraining with the same budget would record no episode again",
-        )
-    return episodes
-
-
 def load_runs(
     run_dirs: Sequence[RunDir],
     *,
