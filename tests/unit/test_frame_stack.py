@@ -98,3 +98,21 @@ def test_state_round_trip_continues_identically():
     np.testing.assert_array_equal(original.step(obs, starts), restored.step(obs, starts))
     with pytest.raises(ValueError, match="shape"):
         FrameStack(2, 4, 3).set_state(original.get_state())
+
+
+def test_a_stack_that_is_not_cleared_keeps_the_last_episodes_frames():
+    """The original Atari stack: only the first reset zeroes it; a new episode's first
+    observation lands in front of the previous episode's last frames."""
+    stack = FrameStack(2, 1, 3, dtype=np.uint8, clear_at_episode_start=False)
+    stack.reset(np.array([[1], [1]], np.uint8))
+    stack.step(np.array([[2], [2]], np.uint8), np.array([False, False]))
+    out = stack.step(np.array([[9], [3]], np.uint8), np.array([True, False]))
+    assert out.dtype == np.uint8
+    assert out.tolist() == [[9, 2, 1], [3, 2, 1]]
+    cleared = FrameStack(2, 1, 3)
+    cleared.reset(np.array([[1], [1]]))
+    cleared.step(np.array([[2], [2]]), np.array([False, False]))
+    assert cleared.step(np.array([[9], [3]]), np.array([True, False])).tolist() == [
+        [9, 0, 0],
+        [3, 2, 1],
+    ]

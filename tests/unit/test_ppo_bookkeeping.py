@@ -9,8 +9,7 @@ A toy vector env whose episodes last exactly 5 steps, rollouts of 16 slots, sequ
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+import gymnasium
 import numpy as np
 import pytest
 import torch
@@ -25,7 +24,7 @@ EPISODE, SLOTS, SEQ_LEN, WORKERS = 5, 16, 4, 2
 class FiveStepEnv:
     """Every worker's episode ends after exactly 5 steps; reward = the step's index + 1."""
 
-    single_observation_space = SimpleNamespace(shape=(1,))
+    single_observation_space = gymnasium.spaces.Box(-np.inf, np.inf, (1,), np.float32)
 
     def __init__(self, workers: int) -> None:
         self.t = np.zeros(workers, int)

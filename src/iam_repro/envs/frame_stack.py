@@ -19,14 +19,25 @@ class FrameStack:
         obs_dim: Length D of one observation.
         k: Number of frames (1 = no stacking; the output is a copy of the observation).
         dtype: dtype of the stacked output.
+        clear_at_episode_start: Zero an environment's older frames when its episode restarts;
+            False keeps the previous episode's frames behind the new first one (the original
+            Atari code: only the first reset zeroes the stack).
     """
 
-    def __init__(self, num_envs: int, obs_dim: int, k: int, dtype: np.dtype = np.float32) -> None:
+    def __init__(
+        self,
+        num_envs: int,
+        obs_dim: int,
+        k: int,
+        dtype: np.dtype = np.float32,
+        clear_at_episode_start: bool = True,
+    ) -> None:
         if num_envs < 1 or obs_dim < 1 or k < 1:
             raise ValueError(
                 f"num_envs, obs_dim and k must all be >= 1, got {num_envs}, {obs_dim}, {k}"
             )
         self.num_envs, self.obs_dim, self.k = num_envs, obs_dim, k
+        self.clear_at_episode_start = clear_at_episode_start
         # Two preallocated buffers: a step writes the shifted history from one into the other
         # (no overlapping copy, hence no temporary) and swaps them.
         self._stack = np.zeros((num_envs, k * obs_dim), dtype=dtype)
@@ -67,7 +78,8 @@ class FrameStack:
         Args:
             obs: Newest observations, shape (N, D).
             episode_start: Shape (N,) bool; True where ``obs[i]`` is the first observation of a
-                new episode, which clears environment i's older frames to zeros.
+                new episode, which clears environment i's older frames to zeros (unless
+                ``clear_at_episode_start`` is False).
 
         Returns:
             Stacked observations, shape (N, k * D), newest frame first. A fresh array: the
@@ -83,7 +95,7 @@ class FrameStack:
         new, self._spare = self._spare, self._stack
         if self.k > 1:
             new[:, d:] = self._spare[:, :-d]  # every frame moves back one slot
-            if episode_start.any():
+            if self.clear_at_episode_start and episode_start.any():
                 new[episode_start, d:] = 0
         new[:, :d] = obs
         self._stack = new

@@ -91,13 +91,24 @@ class PPO:
         self._shuffle = np.random.default_rng(seed)  # minibatch shuffling
         self._sampler = np.random.default_rng([seed, 1])  # action sampling, its own stream
         workers = cfg.num_workers
-        self._stack = FrameStack(workers, int(np.prod(envs.single_observation_space.shape)), frames)
+        space = envs.single_observation_space
+        # Pixels stay uint8 from the env to the model (on the device); vectors are float32.
+        images = space.dtype == np.uint8
+        self._stack = FrameStack(
+            workers,
+            int(np.prod(space.shape)),
+            frames,
+            dtype=np.uint8 if images else np.float32,
+            # Atari (the original): a new episode's stack still holds the last one's frames.
+            clear_at_episode_start=getattr(envs, "clear_frame_stack", True),
+        )
         self._rollout = Rollout.allocate(
             cfg.memory_size,
             workers,
             self._stack.stacked_dim,
             self._policy.initial_state(workers),
             device=self.device,
+            obs_dtype=torch.uint8 if images else torch.float32,
         )
         self._episodes = EpisodeTracker(workers)
         # Where collecting continues; set by start() or load_state().
@@ -113,7 +124,9 @@ class PPO:
         """The run's PPO with a freshly initialised policy (torch seeded with the run's seed)."""
         torch.manual_seed(spec.seed)  # parameter init
         obs_dim = int(np.prod(envs.single_observation_space.shape)) * spec.frames
-        policy = build_policy(spec.model, obs_dim, int(envs.single_action_space.n))
+        frame_shape = getattr(envs, "frame_shape", None)  # (H, W) when observations are images
+        image = {"frame_shape": frame_shape, "frames": spec.frames} if frame_shape else {}
+        policy = build_policy(spec.model, obs_dim, int(envs.single_action_space.n), **image)
         return cls(
             spec.ppo,
             policy,
@@ -204,10 +217,15 @@ class PPO:
                 # State was reset just above, so the model need not check episode starts.
                 logits, value, self._recurrent = self._policy(self._obs[None], state, None)
                 actions, log_probs = sample_actions(logits[0], self._sampler)
-                obs, rewards, terminated, truncated, _ = self._envs.step(actions)
+                obs, rewards, terminated, truncated, info = self._envs.step(actions)
                 dones = np.logical_or(terminated, truncated)
                 self._step += 1
-                finished = self._episodes.record(rewards, dones, self._step)
+                # The monitor logs what the env says an episode is (Atari: the whole game and
+                # its unclipped score), which may differ from what PPO trains on (a life,
+                # clipped rewards).
+                finished = self._episodes.record(
+                    info.get("log_reward", rewards), info.get("log_done", dones), self._step
+                )
                 if finished is not None:
                     ended.append(finished)
                 rollout.actions[slot] = torch.from_numpy(actions)

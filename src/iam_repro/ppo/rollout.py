@@ -26,7 +26,7 @@ State = tuple[Tensor, ...]
 class Rollout:
     """Tensors of one rollout. Recurrent states are those fed *into* each step (after resets)."""
 
-    obs: Tensor  # (T, N, obs_dim) float32, frame-stacked when the model stacks frames
+    obs: Tensor  # (T, N, obs_dim) float32 (uint8 for images), frame-stacked if the model stacks
     actions: Tensor  # (T, N) int64
     log_probs: Tensor  # (T, N) float32
     values: Tensor  # (T, N) float32 (0 on padding)
@@ -45,12 +45,14 @@ class Rollout:
         obs_dim: int,
         state_template: State,
         device: torch.device | str = "cpu",
+        obs_dtype: torch.dtype = torch.float32,
     ) -> Rollout:
         def zeros(*shape: int, dtype: torch.dtype = torch.float32) -> Tensor:
             return torch.zeros(shape, dtype=dtype, device=device)
 
         return cls(
-            obs=zeros(steps, workers, obs_dim),
+            # Images stay uint8 until the model converts them on the device: 4x less memory.
+            obs=zeros(steps, workers, obs_dim, dtype=obs_dtype),
             actions=zeros(steps, workers, dtype=torch.int64),
             log_probs=zeros(steps, workers),
             values=zeros(steps, workers),
