@@ -71,7 +71,8 @@ def test_run_files_and_training_digest_configs_without_the_validator(tmp_path):
 
 
 def test_environment_facts_come_from_the_envs_registry():
-    assert ENV_NAMES == ("warehouse", "traffic")
+    assert ENV_NAMES == ("warehouse", "traffic", "atari")
+    assert ENVS["atari"].obs_dim is None and ENVS["atari"].frame_shape == (84, 84)
     assert ENVS["warehouse"].obs_dim == WarehouseVecEnv(1).single_observation_space.shape[0]
     assert ENVS["traffic"].obs_dim == 30  # spec/traffic.md, section 5
 

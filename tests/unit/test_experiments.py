@@ -534,7 +534,8 @@ def test_misspelled_model_key():
         "models.IAM.memroy",
         "unknown key 'memroy'",
         "did you mean 'memory'?",
-        "Allowed keys here: cell, dset, fnn, frames, kind, memory, ppo, role.",
+        "Allowed keys here: attention, cell, conv, dset, fnn, frames, kind, memory, ppo, role, "
+        "scale_pixels.",
     )
 
 
@@ -543,7 +544,10 @@ def test_key_of_another_model_kind():
     data["models"]["FNN1"]["cell"] = "gru"
     exc = experiment_error(data)
     assert_error(
-        exc, SOURCE, "models.FNN1.cell", "Allowed keys here: frames, hidden, kind, ppo, role."
+        exc,
+        SOURCE,
+        "models.FNN1.cell",
+        "Allowed keys here: conv, frames, hidden, kind, ppo, role, scale_pixels.",
     )
 
 
@@ -698,16 +702,16 @@ def test_unknown_env():
         "env.name",
         "unknown environment 'warehous'",
         "did you mean 'warehouse'?",
-        "Known environments: warehouse, traffic.",
+        "Known environments: warehouse, traffic, atari.",
     )
 
 
 def test_env_list_is_passed_in():
-    data = warehouse(env={"name": "atari"})
+    data = warehouse(env={"name": "pinball"})
     with pytest.raises(ConfigError):
         validate(data)
-    experiment = experiment_from_dict(data, name="t", known_envs=["warehouse", "atari"])
-    assert experiment.env == "atari"
+    experiment = experiment_from_dict(data, name="t", known_envs=["warehouse", "pinball"])
+    assert experiment.env == "pinball"
 
 
 def test_misspelled_traffic_option():
@@ -976,8 +980,8 @@ def closed_objects(schema: Any, where: str = "") -> list[str]:
 def test_every_object_in_the_schemas_is_closed(name):
     schema = yaml.safe_load((SCHEMA_DIR / f"{name}.schema.yaml").read_text())
     # `model` is closed by its kind branches; `env` is closed, its options per environment.
-    # (one `then` per environment with known options: warehouse, traffic)
-    allowed_open = {"/$defs/model", *(f"/properties/env/allOf/{i}/then" for i in (0, 1))}
+    # (one `then` per environment with known options: warehouse, traffic, atari)
+    allowed_open = {"/$defs/model", *(f"/properties/env/allOf/{i}/then" for i in (0, 1, 2))}
     assert set(closed_objects(schema)) <= allowed_open
     assert schema["additionalProperties"] is False
 
@@ -1146,3 +1150,46 @@ def test_role_is_analysis_only():
     assert before["role"] != after["role"]
     assert training_config(before) == training_config(after)
     assert config_digest(before) == config_digest(after)
+
+
+# --------------------------------------------------------------------------------------------
+# Image observations (atari) and the models that can read them
+
+NATURE = [[32, 8, 4], [64, 4, 2], [64, 3, 1]]
+
+
+def atari(**models: dict) -> dict:
+    data = warehouse(env={"name": "atari", "options": {"game": "breakout"}}, models=models)
+    data["presets"] = {"smoke": {}}
+    return data
+
+
+def test_atari_models_need_a_conv_trunk_and_vector_models_must_not_have_one():
+    exc = experiment_error(atari(FNN4={"kind": "fnn", "role": "fnn_k", "hidden": [512]}))
+    assert_error(exc, SOURCE, "models.FNN4", "observations are images", "conv: [[32, 8, 4]")
+    data = warehouse()
+    data["models"]["FNN1"]["conv"] = NATURE
+    assert_error(experiment_error(data), SOURCE, "models.FNN1.conv", "remove `conv`")
+    ok = atari(FNN4={"kind": "fnn", "role": "fnn_k", "conv": NATURE, "hidden": [512]})
+    assert validate(ok).resolve("FNN4", "smoke", 0)["model"]["conv"] == NATURE
+
+
+def test_spatial_attention_needs_its_size_and_images():
+    iam = {"kind": "iam", "role": "iam", "conv": NATURE, "fnn": [256], "memory": 16}
+    exc = experiment_error(atari(IAM={**iam, "dset": "attention"}))
+    assert_error(exc, SOURCE, "models.IAM", "`attention` (its units) and `dset: attention`")
+    exc = experiment_error(atari(IAM={**iam, "dset": "all", "attention": 32}))
+    assert_error(exc, SOURCE, "models.IAM.attention", "go together")
+    data = warehouse()
+    data["models"]["IAM"]["dset"] = "attention"
+    assert_error(experiment_error(data), SOURCE, "models.IAM.dset", "needs image observations")
+    assert validate(atari(IAM={**iam, "dset": "attention", "attention": 32})).env == "atari"
+
+
+def test_atari_options_are_closed_and_the_game_is_required():
+    data = atari(FNN4={"kind": "fnn", "role": "fnn_k", "conv": NATURE, "hidden": [512]})
+    data["env"]["options"] = {"game": "breakout", "flicker_probability": 0.5}
+    exc = experiment_error(data)
+    assert_error(exc, SOURCE, "env.options.flicker_probability", "did you mean 'flicker_prob'?")
+    data["env"]["options"] = {"flicker": True}
+    assert_error(experiment_error(data), SOURCE, "env.options.game", "missing")

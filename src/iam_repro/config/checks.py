@@ -118,6 +118,8 @@ def check_semantics(spec: dict[str, Any], source: Path, known_envs: Sequence[str
             )
         played_by[role] = name
 
+    _check_image_models(spec, source, env)
+
     obs_dim = ENVS[env].obs_dim if env in ENVS else None
     for name, model in spec["models"].items():
         dset = model.get("dset")
@@ -214,3 +216,41 @@ def check_run_ppo(
             f"set it to {nearest} (multiples of {memory}).",
         )
     return ppo
+
+
+def _check_image_models(spec: dict[str, Any], source: Path, env: str) -> None:
+    """Image observations need a conv trunk, vectors must not have one; spatial attention
+    needs both an image and its size."""
+    image = env in ENVS and ENVS[env].frame_shape is not None
+    for name, model in spec["models"].items():
+        key = f"models.{name}"
+        if image and "conv" not in model:
+            raise ConfigError(
+                source,
+                key,
+                f"the {env} environment's observations are images, but this model has no `conv`",
+                "add `conv: [[32, 8, 4], [64, 4, 2], [64, 3, 1]]` (the Nature CNN of the paper).",
+            )
+        if not image and "conv" in model:
+            raise ConfigError(
+                source,
+                f"{key}.conv",
+                f"the {env} environment's observations are vectors, not images",
+                "remove `conv` (convolutions are for image observations such as atari).",
+            )
+        attention = model.get("dset") == "attention"
+        if attention and not image:
+            raise ConfigError(
+                source,
+                f"{key}.dset",
+                "spatial attention needs image observations",
+                "use a list of observation indices or `all` as the d-set.",
+            )
+        if attention != ("attention" in model):
+            raise ConfigError(
+                source,
+                f"{key}.attention" if "attention" in model else key,
+                "`attention` (its units) and `dset: attention` go together",
+                "with spatial attention give both, e.g. `dset: attention` and `attention: 32`; "
+                "otherwise neither.",
+            )

@@ -1,4 +1,5 @@
-"""Environments (warehouse; traffic on SUMO), frame stacking and a vector-env factory.
+"""Environments (warehouse; traffic on SUMO; flickering Atari on ale-py), frame stacking and a
+vector-env factory.
 
 :data:`ENVS` is the registry of environments: what the config may name and what it checks
 (observation length for d-set indices) are read from here, next to each factory. Importing this
@@ -44,21 +45,32 @@ class EnvInfo:
         factory: Builds the batched environment: ``factory(num_envs, seed, **options)``.
         obs_dim: Length of one (unstacked) vector observation, against which the config checks
             d-set indices; None for image observations (no such check).
+        frame_shape: (height, width) of image observations (models need a conv trunk); None
+            for vector observations.
     """
 
     name: str
     factory: Callable[..., VectorEnv]
     obs_dim: int | None
+    frame_shape: tuple[int, int] | None = None
 
 
-#: Every environment by name; atari is added when it exists. Warehouse: 49 robot position bits
-#: + 24 item bits (spec/warehouse.md); traffic: the 15-cell column and the 15-cell row through
-#: the junction (spec/traffic.md, section 5).
+def _atari(num_envs: int, seed: int, **options: Any) -> VectorEnv:
+    """Flickering Atari, imported on use: ale-py is only needed by runs that play it."""
+    from iam_repro.envs.atari import AtariVecEnv
+
+    return AtariVecEnv(num_envs, seed, **options)
+
+
+#: Every environment by name. Warehouse: 49 robot position bits + 24 item bits
+#: (spec/warehouse.md); traffic: the 15-cell column and the 15-cell row through the junction
+#: (spec/traffic.md, section 5); atari: 84x84 greyscale frames (spec/atari.md).
 ENVS: dict[str, EnvInfo] = {
     info.name: info
     for info in (
         EnvInfo("warehouse", WarehouseVecEnv, warehouse.OBS_DIM),
         EnvInfo("traffic", TrafficVecEnv, traffic.OBS_DIM),
+        EnvInfo("atari", _atari, None, frame_shape=(84, 84)),
     )
 }
 ENV_NAMES: tuple[str, ...] = tuple(ENVS)
@@ -68,12 +80,14 @@ def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorE
     """Build a batched environment by name.
 
     Args:
-        name: Environment name, one of :data:`ENV_NAMES` (``"warehouse"``, ``"traffic"``).
+        name: Environment name, one of :data:`ENV_NAMES` (``"warehouse"``, ``"traffic"``,
+            ``"atari"``).
         num_envs: Number of parallel environments.
         seed: Seed of the environment's random number generator.
         **options: Environment-specific keyword options (warehouse: ``removal_quirk``,
             ``legacy_rng_seeds``; traffic: ``depart_speed_zero``, ``carry_over_quirk``,
-            ``overlapping_worker_seeds``, ``backend``).
+            ``overlapping_worker_seeds``, ``backend``; atari: ``game``, ``flicker``,
+            ``flicker_prob``, ``clear_frame_stack``, ``backend``).
 
     Returns:
         A gymnasium ``VectorEnv`` with same-step autoreset.
