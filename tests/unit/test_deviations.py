@@ -126,3 +126,21 @@ def test_of_the_shipped_models_only_lstm_fc_deviates(experiment, fc):
     assert table[["model", "option", "value", "original"]].values.tolist() == [
         ["LSTM_fc", "model.fc", fc, "[]"]
     ]
+
+
+def test_atari_departures_are_named_and_the_originals_are_not():
+    atari = _resolved()
+    atari["env"] = {"name": "atari", "options": {"game": "breakout", "flicker": True}}
+    atari["budget"]["schedule_steps_per_worker"] = 10_000_000  # the paper's 1e7 steps
+    atari["model"] = {"kind": "fnn", "conv": [[32, 8, 4]], "hidden": [512]}
+    assert run_deviations(atari) == []
+    atari["env"]["options"].update(flicker=False, backend="wrappers", flicker_prob=0.5)
+    assert run_deviations(atari) == []  # the unflickered game is an experiment, not a departure
+    atari["env"]["options"].update(flicker_prob=0.3, clear_frame_stack=True)
+    atari["model"]["scale_pixels"] = True
+    options = {row["option"]: (row["value"], row["original"]) for row in run_deviations(atari)}
+    assert options == {
+        "env.flicker_prob": ("0.3", "0.5"),
+        "env.clear_frame_stack": ("True", "False"),
+        "model.scale_pixels": ("True", "False"),
+    }

@@ -1,8 +1,8 @@
 """Every way a run departs from the original protocol, for the report's deviations table.
 
 The original is: PPO as `PPOConfig()` (spec/ppo.md), the environment with its quirks on
-(spec/warehouse.md, spec/traffic.md), LSTM cells, and an LSTM baseline fed the raw observation
-(spec/models.md). A run's resolved config is compared against that; anything else is a named
+(spec/warehouse.md, spec/traffic.md, spec/atari.md), LSTM cells, an LSTM baseline fed the raw
+observation, and raw 0-255 pixels (spec/models.md). A run's resolved config is compared against that; anything else is a named
 deviation with a one-line description.
 """
 
@@ -54,7 +54,12 @@ DESCRIPTIONS: dict[str, str] = {
     "env.depart_speed_zero": "cars start at speed 0, as in the SUMO of the paper's runs",
     "env.carry_over_quirk": "the traffic-light controller's memory carried over across resets",
     "env.overlapping_worker_seeds": "worker w's episode j uses seed S + w + j (workers overlap)",
+    "env.flicker_prob": "probability that an observation is blanked (the paper's: 0.5)",
+    "env.clear_frame_stack": (
+        "the frame stack is zeroed at episode starts (the original kept the last episode's frames)"
+    ),
     "model.cell": "recurrent cell type (the paper uses LSTM everywhere)",
+    "model.scale_pixels": "pixels divided by 255 (the original fed raw 0-255 values)",
     "model.fc": (
         "FC layers before the LSTM baseline's cell (LSTM_fc: the authors' evident intent); the "
         "original fed the raw observation to the LSTM, which produced the paper's LSTM curves"
@@ -73,6 +78,9 @@ ORIGINAL_ENV_OPTIONS: dict[str, dict[str, Any]] = {
         "carry_over_quirk": True,
         "overlapping_worker_seeds": True,
     },
+    # `flicker` picks the experiment (flickering or fully observed), `game` and `backend` (C++
+    # vector env or gymnasium wrappers, the same protocol) are not departures.
+    "atari": {"flicker_prob": 0.5, "clear_frame_stack": False},
 }
 
 
@@ -101,6 +109,8 @@ def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
     # (spec/models.md, notes): any FC layer there is something the paper's LSTM never had.
     if model.get("kind") == "lstm" and model.get("fc"):
         rows.append(_row("model.fc", model["fc"], []))
+    if model.get("scale_pixels"):
+        rows.append(_row("model.scale_pixels", True, False))
     return rows
 
 

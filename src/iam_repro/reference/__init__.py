@@ -157,6 +157,8 @@ def _parse(data: dict[str, Any]) -> Registry:
         raise _fail("roles", f"the last role must be {OTHER_ROLE!r} (it sorts after the others)")
     fig5_rows = {}
     for env, entry in data["envs"].items():
+        if "fig5" not in entry:
+            continue  # the paper has no Fig. 5 row for it (atari)
         fig5 = entry["fig5"]
         for role in fig5["models"]:
             _role({"role": role}, roles, "role", f"envs.{env}.fig5.models")
