@@ -2,8 +2,8 @@
 
 The original is: PPO as `PPOConfig()` (spec/ppo.md), the environment with its quirks on
 (spec/warehouse.md, spec/traffic.md, spec/atari.md), LSTM cells, an LSTM baseline fed the raw
-observation, and raw 0-255 pixels (spec/models.md). A run's resolved config is compared against that; anything else is a named
-deviation with a one-line description.
+observation, and raw 0-255 pixels (spec/models.md). A run's resolved config is compared
+against that; anything else is a named deviation with a one-line description.
 """
 
 from __future__ import annotations
