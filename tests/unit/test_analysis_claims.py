@@ -10,6 +10,7 @@ import pytest
 
 from iam_repro.analysis.claims import (
     CLAIMS_COLUMNS,
+    at_least_verdict,
     claims_table,
     compare_models,
     direction_verdict,
@@ -366,3 +367,34 @@ def test_a_role_no_model_plays_is_not_yet_run(paper: pd.DataFrame) -> None:
     for claim_id in ("2a", "2b", "6b", "2c", "2d"):
         assert rows.loc[claim_id, "verdict"] == "not yet run"
         assert "role 'fnn_" in rows.loc[claim_id, "evidence"]
+
+
+def test_at_least_as_good_is_not_reproduced_only_when_clearly_worse() -> None:
+    assert at_least_verdict(0.5, -0.2, 1.0) == "reproduced"
+    assert at_least_verdict(0.0, -1.0, 1.0) == "reproduced"
+    assert at_least_verdict(-0.5, -1.0, 0.1) == "partly"
+    assert at_least_verdict(-0.5, -1.0, -0.1) == "not reproduced"
+    assert at_least_verdict(NAN, NAN, NAN) == "not yet run"
+
+
+def test_claim_7_is_judged_on_flickering_atari_only(paper: pd.DataFrame) -> None:
+    roles = {"FNN4": "fnn_k", "LSTM": "lstm", "IAM": "iam"}
+    atari = pd.DataFrame(
+        [
+            {"model": m, "seed": s, "final_return": v + s, "auc": 0.0, "steps_to_threshold": NAN}
+            for m, v in (("IAM", 10.0), ("LSTM", 4.0), ("FNN4", 11.0))
+            for s in range(3)
+        ]
+    )
+    no_compute = pd.DataFrame(columns=["model", "seed", "transitions_per_s"])
+    flicker = claims_table(
+        atari, no_compute, paper, "atari", roles, max_step=100, env_options={"flicker": True}
+    ).set_index("claim_id")
+    assert list(flicker.index) == ["7a", "7b"]
+    assert flicker.loc["7a", "verdict"] == "reproduced"  # 11 vs 5
+    assert flicker.loc["7b", "verdict"] == "partly"  # 11 vs 12: below, but the seeds overlap
+    assert flicker.loc["7a", "claim"].startswith("Atari: with flicker, IAM ends at least")
+    plain = claims_table(
+        atari, no_compute, paper, "atari", roles, max_step=100, env_options={"flicker": False}
+    )
+    assert plain.empty

@@ -18,6 +18,7 @@ with user_errors(step), line_logger(sm.log[0]) as emit:
     tables = experiment_tables(
         runs,
         env=sm.params.env["name"],
+        env_options=sm.params.env.get("options", {}),
         roster=sm.params.roster,
         summary_window=sm.params.summary_window,
         max_step=sm.params.budget["steps_per_worker"],

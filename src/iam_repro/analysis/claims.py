@@ -50,6 +50,7 @@ from iam_repro.reference import Comparison, registry
 __all__ = [
     "CLAIMS_COLUMNS",
     "claims_table",
+    "at_least_verdict",
     "compare_models",
     "direction_verdict",
     "paper_curve",
@@ -140,6 +141,17 @@ def direction_verdict(diff: float, ci_low: float, ci_high: float, direction: int
     if not math.isnan(near_bound) and direction * near_bound > 0:
         return "reproduced"
     return "partly"
+
+
+def at_least_verdict(diff: float, ci_low: float, ci_high: float) -> Verdict:
+    """Verdict for "a is at least as good as b" (claim 7): not reproduced only when the whole
+    CI of mean(a) - mean(b) lies below 0; reproduced when the mean difference is >= 0; partly
+    when it is negative but the CI reaches 0 (the seeds cannot tell them apart)."""
+    if math.isnan(diff):
+        return "not yet run"
+    if not math.isnan(ci_high) and ci_high < 0:
+        return "not reproduced"
+    return "reproduced" if diff >= 0 else "partly"
 
 
 def value_verdict(
@@ -301,7 +313,11 @@ def _direction_row(
     else:
         none_reached = False
     stats = compare_models(a, b, confidence, n_resamples, seed)
-    verdict = direction_verdict(stats["diff"], stats["ci_low"], stats["ci_high"], claim.direction)
+    verdict = (
+        at_least_verdict(stats["diff"], stats["ci_low"], stats["ci_high"])
+        if claim.at_least
+        else direction_verdict(stats["diff"], stats["ci_low"], stats["ci_high"], claim.direction)
+    )
     if none_reached:
         verdict = "not yet run"
         notes.insert(
@@ -406,6 +422,7 @@ def claims_table(
     roles: Mapping[str, str],
     *,
     max_step: int,
+    env_options: Mapping[str, object] | None = None,
     threshold: float | None = None,
     last_fraction: float = 0.1,
     abs_tolerance: float | None = None,
@@ -429,6 +446,8 @@ def claims_table(
         env: Environment of the runs.
         roles: The experiment's roster, model name -> role.
         max_step: Training budget in per-worker steps (final window, threshold censoring).
+        env_options: The experiment's env options; a check that names options (claim 7:
+            flicker) applies only when they match.
         threshold: Return threshold used for final_scores' steps_to_threshold (None: claims 3/5
             are "not yet run").
         last_fraction: Final-score window as a share of the budget (as in `final_score`).
@@ -448,8 +467,9 @@ def claims_table(
     played = models_by_role(roles)
     settings = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
     rows = []
+    options = env_options or {}
     for claim in facts.comparisons:
-        if claim.env != env:
+        if claim.env != env or any(options.get(k) != v for k, v in claim.env_options.items()):
             continue
         if claim.role_a not in played or claim.role_b not in played:
             missing = [r for r in (claim.role_a, claim.role_b) if r not in played]

@@ -209,6 +209,7 @@ def experiment_tables(
     summary_window: int,
     max_step: int,
     threshold: float | None,
+    env_options: Mapping[str, object] | None = None,
     settings: TableSettings = TableSettings(),
     paper: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
@@ -223,6 +224,8 @@ def experiment_tables(
         summary_window: Paper-protocol window in per-worker steps (warehouse: 100_000).
         max_step: Training budget in per-worker steps.
         threshold: Return threshold for steps_to_threshold (None: the column is NaN).
+        env_options: The experiment's env options (checks may apply only to some, e.g. claim
+            7 to flickering Atari).
         settings: Rolling window, bootstrap and final-window settings.
         paper: The paper's Fig. 5 values of every env (default `load_paper_fig5()`).
 
@@ -283,6 +286,7 @@ def experiment_tables(
             env,
             roles,
             max_step=max_step,
+            env_options=env_options,
             threshold=threshold,
             last_fraction=settings.last_fraction,
             confidence=settings.confidence,

@@ -12,7 +12,7 @@ up by role, never by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -73,6 +73,10 @@ class Comparison:
         metric: A column of final_scores.csv, or transitions_per_s from compute.csv.
         direction: +1 if the claim is mean(a) > mean(b), -1 if mean(a) < mean(b).
         text: The check in words, after "<Env>: ".
+        at_least: The claim is "a is at least as good as b" (direction +1), judged by
+            `analysis.claims.at_least_verdict` rather than as "a above b".
+        env_options: The env options an experiment must have for the check to apply (e.g.
+            flicker: true); empty: every experiment of the env.
     """
 
     claim_id: str
@@ -82,6 +86,8 @@ class Comparison:
     metric: Metric
     direction: Literal[1, -1]
     text: str
+    at_least: bool = False
+    env_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,8 @@ def _parse(data: dict[str, Any]) -> Registry:
                 row["metric"],
                 row["direction"],
                 row["text"],
+                at_least=bool(row.get("at_least", False)),
+                env_options=dict(row.get("env_options", {})),
             )
         )
     value_checks = [
