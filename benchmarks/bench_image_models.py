@@ -1,0 +1,112 @@
+"""Per-call cost of the Atari image policies (spec/models.md, atari rows) on one torch thread.
+
+    .venv/bin/python benchmarks/bench_image_models.py [--seconds 3.0] [--device cpu|cuda]
+
+Two calls, as in bench_models.py: the rollout call (T=1, B=8 workers, no grad) and the minibatch
+forward+backward over 256 transitions (FNN 1 x 256; recurrent models seq_len x 256/seq_len with
+the spec's sequence lengths: LSTM 4, IAM 8, IAM_static 4). Observations are uint8 pixels
+(Breakout, 4 actions, 84x84 frames). Times in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import torch
+
+from iam_repro.models import build_policy, count_parameters
+
+NATURE = [[32, 8, 4], [64, 4, 2], [64, 3, 1]]
+# name -> (spec, frames, seq_len)
+MODELS = {
+    "FNN": ({"kind": "fnn", "conv": NATURE, "hidden": [512], "frames": 4}, 4, 1),
+    "LSTM": ({"kind": "lstm", "conv": NATURE, "fc": [], "hidden": 512}, 1, 4),
+    "IAM": (
+        {
+            "kind": "iam",
+            "conv": NATURE,
+            "fnn": [256],
+            "memory": 16,
+            "dset": "attention",
+            "attention": 32,
+        },
+        1,
+        8,
+    ),
+    "IAM_static": (
+        {"kind": "iam", "conv": NATURE, "fnn": [256], "memory": 256, "dset": "all"},
+        1,
+        4,
+    ),
+}
+FRAME, ACTIONS, WORKERS, MINIBATCH = (84, 84), 4, 8, 256
+
+
+def per_call(fn: Callable[[], object], seconds: float, sync: Callable[[], None]) -> float:
+    """Best-of-3 mean seconds per call of ``fn``, each repeat running about ``seconds / 3``."""
+    for _ in range(3):
+        fn()
+    sync()
+    best = float("inf")
+    for _ in range(3):
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3 or calls == 0:
+            fn()
+            calls += 1
+            sync()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time budget per measurement")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    device = torch.device(args.device)
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    print(f"Atari models, torch {torch.__version__}, {device}, 1 thread; times in ms")
+    print(f"{'model':<12}{'params':>11}{'T x B':>8}{'rollout':>10}{'train':>10}")
+    for name in args.models:
+        spec, frames, seq_len = MODELS[name]
+        obs_dim = frames * FRAME[0] * FRAME[1]
+        policy = build_policy(spec, obs_dim, ACTIONS, frame_shape=FRAME, frames=frames)
+        policy.to(device)
+        t, b = seq_len, MINIBATCH // seq_len
+
+        def pixels(*shape: int) -> torch.Tensor:
+            return torch.randint(0, 256, shape, dtype=torch.uint8, device=device)
+
+        roll_obs, roll_state = pixels(1, WORKERS, obs_dim), policy.initial_state(WORKERS)
+        roll_start = torch.zeros(1, WORKERS, dtype=torch.bool, device=device)
+        train_obs, train_state = pixels(t, b, obs_dim), policy.initial_state(b)
+        train_start = torch.zeros(t, b, dtype=torch.bool, device=device)
+        train_start[0] = True
+
+        def rollout(policy=policy, obs=roll_obs, state=roll_state, start=roll_start) -> None:
+            with torch.no_grad():
+                policy(obs, state, start)
+
+        def train(policy=policy, obs=train_obs, state=train_state, start=train_start) -> None:
+            logits, value, _ = policy(obs, state, start)
+            (logits.logsumexp(-1).mean() + value.square().mean()).backward()
+
+        r = per_call(rollout, args.seconds / 3, sync)
+        tr = per_call(train, args.seconds, sync)
+        print(
+            f"{name:<12}{count_parameters(policy):>11,}{f'{t}x{b}':>8}{r * 1e3:>10.2f}"
+            f"{tr * 1e3:>10.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
