@@ -124,9 +124,13 @@ class PPO:
         """The run's PPO with a freshly initialised policy (torch seeded with the run's seed)."""
         torch.manual_seed(spec.seed)  # parameter init
         obs_dim = int(np.prod(envs.single_observation_space.shape)) * spec.frames
-        frame_shape = getattr(envs, "frame_shape", None)  # (H, W) when observations are images
-        image = {"frame_shape": frame_shape, "frames": spec.frames} if frame_shape else {}
-        policy = build_policy(spec.model, obs_dim, int(envs.single_action_space.n), **image)
+        policy = build_policy(
+            spec.model,
+            obs_dim,
+            int(envs.single_action_space.n),
+            frame_shape=getattr(envs, "frame_shape", None),  # (H, W) when obs are images
+            frames=spec.frames,
+        )
         return cls(
             spec.ppo,
             policy,
