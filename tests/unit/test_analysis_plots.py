@@ -297,3 +297,15 @@ def test_figures_follow_roles_whatever_the_models_are_called() -> None:
     colors = {line.get_label(): line.get_color() for line in fig.axes[0].lines}
     assert colors["Memory (reproduced)"] == colors["Memory (paper)"] == "tab:blue"
     assert colors["Stack (paper, final at 30)"] == "red"
+
+
+def test_an_env_without_paper_values_says_so() -> None:
+    summary = SUMMARY.replace({"model": {"LSTM": "FNN4"}})
+    fig = figure_fig5(
+        summary, load_reference_fig5(), "atari", roles={"IAM": "iam", "FNN4": "fnn_k"}
+    )
+    assert "the paper gives no values" in fig.get_suptitle()
+    assert [line.get_label() for line in fig.axes[0].lines] == [
+        "FNN4 (reproduced)",
+        "IAM (reproduced)",
+    ]

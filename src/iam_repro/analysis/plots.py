@@ -245,10 +245,13 @@ def figure_fig5(
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize="small")
     panel = fig5_panel(env)
-    where = f"Fig. 5 ({panel.row} row)" if panel else "Fig. 5"
-    fig.suptitle(
-        f"{where}, {env}: reproduced (mean ± 1 std over seeds) and the paper's values (dashed)"
-    )
+    if panel is None:  # e.g. atari: the paper's values are not available
+        fig.suptitle(f"{env}: reproduced (mean ± 1 std over seeds); the paper gives no values")
+    else:
+        fig.suptitle(
+            f"Fig. 5 ({panel.row} row), {env}: reproduced (mean ± 1 std over seeds) and the "
+            "paper's values (dashed)"
+        )
     return fig
 
 
