@@ -306,6 +306,6 @@ def test_an_env_without_paper_values_says_so() -> None:
     )
     assert "the paper gives no values" in fig.get_suptitle()
     assert [line.get_label() for line in fig.axes[0].lines] == [
-        "FNN4 (reproduced)",
+        "FNN (4 obs) (reproduced)",
         "IAM (reproduced)",
     ]
