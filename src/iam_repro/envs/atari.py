@@ -315,7 +315,8 @@ class AtariVecEnv(VectorEnv):
         game: str = "breakout",
         flicker: bool = True,
         flicker_prob: float = 0.5,
-        backend: str = "vector",
+        clear_frame_stack: bool = False,
+        backend: str = "wrappers",
         noop_max: int = 30,
         max_episode_frames: int = 108_000,
         num_threads: int = 1,
@@ -335,6 +336,8 @@ class AtariVecEnv(VectorEnv):
         self.game = resolve_game(game)
         self.backend = backend
         self.flicker, self.flicker_prob = bool(flicker), float(flicker_prob)
+        #: Read by the trainer's frame stack: the original kept the last episode's frames.
+        self.clear_frame_stack = bool(clear_frame_stack)
         self.num_threads = int(num_threads)
         game_class = _VectorGame if backend == "vector" else _WrapperGame
         self._games = [

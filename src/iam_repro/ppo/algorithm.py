@@ -114,6 +114,9 @@ class PPO:
         # Where collecting continues; set by start() or load_state().
         self._obs: Tensor | None = None  # (N, D) the observation the next step acts on
         self._episode_start = np.ones(workers, dtype=bool)  # (N,) _obs begins an episode
+        # (N,) _obs's step index in its training episode (Atari: a life, while the monitor's
+        # episode is the whole game), for GAE chunks counted from episode starts.
+        self._episode_step = np.zeros(workers, dtype=np.int64)
         self._recurrent: State = ()  # each (N, H): state before _obs, not reset for starts yet
         self._step = 0  # per-worker env steps done
         self._updates = 0
@@ -196,6 +199,7 @@ class PPO:
         obs, _ = self._envs.reset(seed=self._seed)
         self._obs = torch.from_numpy(self._stack.reset(obs)).to(self.device)
         self._episode_start = np.ones(self.cfg.num_workers, dtype=bool)
+        self._episode_step[:] = 0
         self._recurrent = self._policy.initial_state(self.cfg.num_workers)
 
     def collect(self) -> Collected:
@@ -214,7 +218,7 @@ class PPO:
                 state = _reset_where(self._recurrent, self._episode_start)
                 rollout.obs[slot] = self._obs
                 rollout.episode_start[slot] = self._episode_start
-                rollout.episode_step[slot] = self._episodes.lengths
+                rollout.episode_step[slot] = self._episode_step
                 rollout.valid[slot] = True
                 for stored, s in zip(rollout.states, state, strict=True):
                     stored[slot] = s
@@ -238,6 +242,8 @@ class PPO:
                 rollout.rewards[slot] = rewards
                 rollout.dones[slot] = dones
                 self._episode_start = dones
+                self._episode_step += 1
+                self._episode_step[dones] = 0
                 self._obs = torch.from_numpy(self._stack.step(obs, dones)).to(self.device)
                 slot += 1
                 if dones.any():
@@ -380,6 +386,7 @@ class PPO:
             "loop": {
                 "obs": self._obs.cpu(),
                 "episode_start": torch.from_numpy(self._episode_start.copy()),
+                "episode_step": torch.from_numpy(self._episode_step.copy()),
                 "recurrent": [s.cpu() for s in self._recurrent],
                 "step": self._step,
                 "update": self._updates,
@@ -410,9 +417,25 @@ class PPO:
         self._obs = position["obs"].to(self.device)
         self._episode_start = to_host(position["episode_start"])
         self._recurrent = tuple(s.to(self.device) for s in position["recurrent"])
+        # Checkpoints from before episode_step was kept: the tracker's lengths were it then.
+        self._episode_step = (
+            to_host(position["episode_step"]).copy()
+            if "episode_step" in position
+            else self._episodes.lengths.copy()
+        )
         self._step = int(position["step"])
         self._updates = int(position["update"])
         self._slots_filled = 0
+        fresh = getattr(self._envs, "resume_obs", None)
+        if fresh is not None:
+            # An env that cannot restore its games (Atari's C++ backend) started new ones:
+            # every worker begins an episode there, and the games in progress are lost.
+            self._obs = torch.from_numpy(self._stack.reset(fresh)).to(self.device)
+            self._episode_start[:] = True
+            self._episode_step[:] = 0
+            self._recurrent = self._policy.initial_state(self.cfg.num_workers)
+            self._episodes.returns[:] = 0.0
+            self._episodes.lengths[:] = 0
 
 
 def _reset_where(state: State, episode_start: np.ndarray) -> State:
