@@ -482,7 +482,7 @@ def test_named_experiment_without_a_file():
         "warehose.yaml",
         "did you mean 'warehouse'?",
         "Experiment files in",
-        ": traffic, warehouse;",
+        ": breakout, breakout_flicker, traffic, warehouse;",
     )
 
 
@@ -620,6 +620,8 @@ def test_budget_follows_an_overridden_memory_size():
 def test_every_shipped_experiment_is_loaded():
     experiments = load_experiments(load_config(pipeline_dict()))
     assert [(e.name, e.env) for e in experiments] == [
+        ("breakout", "atari"),
+        ("breakout_flicker", "atari"),
         ("traffic", "traffic"),
         ("warehouse", "warehouse"),
     ]
