@@ -1,6 +1,7 @@
 """Training throughput per model, against the machine's compute-bound limit.
 
-    .venv/bin/python benchmarks/bench_training.py [--experiment warehouse|traffic] [--steps 4096]
+    .venv/bin/python benchmarks/bench_training.py [--experiment warehouse|traffic|breakout_flicker]
+        [--steps 4096]
 
 For each model of the experiment, one short PPO run on one torch thread through the same
 `train()` the pipeline uses, reporting transitions/s. The compute-bound limit of the same model
@@ -28,7 +29,7 @@ from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
-ENV_ACTIONS = {"warehouse": 4, "traffic": 2}
+ENV_ACTIONS = {"warehouse": 4, "traffic": 2, "atari": 4}  # atari: Breakout's minimal action set
 
 
 def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1.0) -> float:
@@ -45,9 +46,17 @@ def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1
     return 2 * m * k * n * reps / (time.perf_counter() - start)
 
 
-def update_flops(model_spec: dict, ppo: PPOConfig, obs_dim: int, actions: int) -> int:
-    """Matmul FLOPs of one PPO iteration (rollout forwards + all minibatch passes)."""
-    policy = build_policy(model_spec, obs_dim, actions)
+def update_flops(
+    model_spec: dict,
+    ppo: PPOConfig,
+    obs_dim: int,
+    actions: int,
+    frame_shape: tuple[int, int] | None = None,
+) -> int:
+    """Matmul (and convolution) FLOPs of one PPO iteration (rollout forwards + all minibatch
+    passes)."""
+    frames = int(model_spec.get("frames", 1))
+    policy = build_policy(model_spec, obs_dim, actions, frame_shape=frame_shape, frames=frames)
     for module in policy.modules():  # FlopCounterMode does not see the fused LSTM kernels
         if isinstance(module, RecurrentCore):
             module.impl = "loop"
@@ -101,9 +110,12 @@ def main(argv: list[str] | None = None) -> None:
         resolved = copy.deepcopy(run.resolved)
         resolved["budget"]["steps_per_worker"] = args.steps
         ppo = PPOConfig.from_dict(resolved["ppo"])
-        env = resolved["env"]["name"]
-        obs_dim = ENVS[env].obs_dim * int(resolved["model"].get("frames", 1))
-        flops = update_flops(resolved["model"], ppo, obs_dim, ENV_ACTIONS[env])
+        env = ENVS[resolved["env"]["name"]]
+        single = env.obs_dim or env.frame_shape[0] * env.frame_shape[1]
+        obs_dim = single * int(resolved["model"].get("frames", 1))
+        flops = update_flops(
+            resolved["model"], ppo, obs_dim, ENV_ACTIONS[env.name], env.frame_shape
+        )
         bound = ppo.transitions_per_update / (flops / rate)
         with tempfile.TemporaryDirectory() as tmp:
             metrics = train(
