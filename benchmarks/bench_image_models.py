@@ -11,10 +11,9 @@ the spec's sequence lengths: LSTM 4, IAM 8, IAM_static 4). Observations are uint
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import torch
+from policy_timing import time_policy
 
 from iam_repro.models import build_policy, count_parameters
 
@@ -44,22 +43,6 @@ MODELS = {
 FRAME, ACTIONS, WORKERS, MINIBATCH = (84, 84), 4, 8, 256
 
 
-def per_call(fn: Callable[[], object], seconds: float, sync: Callable[[], None]) -> float:
-    """Best-of-3 mean seconds per call of ``fn``, each repeat running about ``seconds / 3``."""
-    for _ in range(3):
-        fn()
-    sync()
-    best = float("inf")
-    for _ in range(3):
-        calls, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / 3 or calls == 0:
-            fn()
-            calls += 1
-            sync()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="time budget per measurement")
@@ -83,25 +66,12 @@ def main(argv: list[str] | None = None) -> None:
         policy.to(device)
         t, b = seq_len, MINIBATCH // seq_len
 
-        def pixels(*shape: int) -> torch.Tensor:
-            return torch.randint(0, 256, shape, dtype=torch.uint8, device=device)
+        def pixels(t: int, b: int, obs_dim: int = obs_dim) -> torch.Tensor:
+            return torch.randint(0, 256, (t, b, obs_dim), dtype=torch.uint8, device=device)
 
-        roll_obs, roll_state = pixels(1, WORKERS, obs_dim), policy.initial_state(WORKERS)
-        roll_start = torch.zeros(1, WORKERS, dtype=torch.bool, device=device)
-        train_obs, train_state = pixels(t, b, obs_dim), policy.initial_state(b)
-        train_start = torch.zeros(t, b, dtype=torch.bool, device=device)
-        train_start[0] = True
-
-        def rollout(policy=policy, obs=roll_obs, state=roll_state, start=roll_start) -> None:
-            with torch.no_grad():
-                policy(obs, state, start)
-
-        def train(policy=policy, obs=train_obs, state=train_state, start=train_start) -> None:
-            logits, value, _ = policy(obs, state, start)
-            (logits.logsumexp(-1).mean() + value.square().mean()).backward()
-
-        r = per_call(rollout, args.seconds / 3, sync)
-        tr = per_call(train, args.seconds, sync)
+        r, tr = time_policy(
+            policy, pixels, workers=WORKERS, t=t, b=b, seconds=args.seconds, sync=sync
+        )
         print(
             f"{name:<12}{count_parameters(policy):>11,}{f'{t}x{b}':>8}{r * 1e3:>10.2f}"
             f"{tr * 1e3:>10.1f}"

@@ -13,10 +13,9 @@ implementation; ``auto`` is what the pipeline uses.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import torch
+from policy_timing import time_policy
 
 from iam_repro.models import build_policy, count_parameters
 
@@ -52,20 +51,6 @@ MODELS = {
 WORKERS, MINIBATCH, ROLLOUT_CALLS, MINIBATCHES = 8, 256, 128, 12
 
 
-def per_call(fn: Callable[[], object], seconds: float) -> float:
-    """Best-of-3 mean seconds per call of ``fn``, each repeat running about ``seconds / 3``."""
-    for _ in range(10):
-        fn()
-    best = float("inf")
-    for _ in range(3):
-        calls, start = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds / 3:
-            fn()
-            calls += 1
-        best = min(best, elapsed / calls)
-    return best
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", choices=sorted(MODELS), default="warehouse")
@@ -85,23 +70,11 @@ def main(argv: list[str] | None = None) -> None:
             if impl != "-":
                 (policy.core if spec["kind"] == "lstm" else policy.memory).impl = impl
             t, b = (seq_len, MINIBATCH // seq_len) if policy.is_recurrent else (1, MINIBATCH)
-            roll_obs = torch.randn(1, WORKERS, obs_dim)
-            roll_state = policy.initial_state(WORKERS)
-            roll_start = torch.zeros(1, WORKERS, dtype=torch.bool)
-            train_obs = torch.randn(t, b, obs_dim)
-            train_state = policy.initial_state(b)
-            train_start = torch.zeros(t, b, dtype=torch.bool)
 
-            def rollout(policy=policy, obs=roll_obs, state=roll_state, start=roll_start) -> None:
-                with torch.no_grad():
-                    policy(obs, state, start)
+            def inputs(t: int, b: int, obs_dim: int = obs_dim) -> torch.Tensor:
+                return torch.randn(t, b, obs_dim)
 
-            def train(policy=policy, obs=train_obs, state=train_state, start=train_start) -> None:
-                logits, value, _ = policy(obs, state, start)
-                (logits.logsumexp(-1).mean() + value.square().mean()).backward()
-
-            r = per_call(rollout, args.seconds)
-            tr = per_call(train, args.seconds)
+            r, tr = time_policy(policy, inputs, workers=WORKERS, t=t, b=b, seconds=args.seconds)
             rate = WORKERS * ROLLOUT_CALLS / (ROLLOUT_CALLS * r + MINIBATCHES * tr)
             print(
                 f"{name:<12}{impl:<7}{count_parameters(policy):>9,}{r * 1e6:>10.0f}"

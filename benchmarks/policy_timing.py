@@ -1,0 +1,63 @@
+"""Timing one policy's two hot calls, shared by bench_models.py and bench_image_models.py:
+a rollout step (1 x workers, no grad) and a training minibatch (T x B, forward + backward)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+
+from iam_repro.models.base import Policy
+
+
+def per_call(fn: Callable[[], object], seconds: float, sync: Callable[[], None]) -> float:
+    """Best-of-3 mean seconds per call of ``fn``, each repeat running about ``seconds / 3``;
+    ``sync`` waits for the device (CUDA) so that queued work is counted."""
+    for _ in range(3):
+        fn()
+    sync()
+    best = float("inf")
+    for _ in range(3):
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3 or calls == 0:
+            fn()
+            calls += 1
+            sync()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def time_policy(
+    policy: Policy,
+    inputs: Callable[..., torch.Tensor],
+    *,
+    workers: int,
+    t: int,
+    b: int,
+    seconds: float,
+    sync: Callable[[], None] = lambda: None,
+) -> tuple[float, float]:
+    """(rollout seconds per call, training seconds per minibatch) of ``policy``.
+
+    Args:
+        inputs: ``inputs(T, B)`` makes an observation batch of shape (T, B, obs_dim).
+        workers: Batch of a rollout step (1 x workers).
+        t, b: Shape of a training minibatch (sequence length x sequences).
+    """
+    device = next(policy.parameters()).device
+    roll_obs, roll_state = inputs(1, workers), policy.initial_state(workers)
+    roll_start = torch.zeros(1, workers, dtype=torch.bool, device=device)
+    train_obs, train_state = inputs(t, b), policy.initial_state(b)
+    train_start = torch.zeros(t, b, dtype=torch.bool, device=device)
+    train_start[0] = True
+
+    def rollout() -> None:
+        with torch.no_grad():
+            policy(roll_obs, roll_state, roll_start)
+
+    def train() -> None:
+        logits, value, _ = policy(train_obs, train_state, train_start)
+        (logits.logsumexp(-1).mean() + value.square().mean()).backward()
+
+    return per_call(rollout, seconds / 3, sync), per_call(train, seconds, sync)
