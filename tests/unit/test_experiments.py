@@ -482,7 +482,8 @@ def test_named_experiment_without_a_file():
         "warehose.yaml",
         "did you mean 'warehouse'?",
         "Experiment files in",
-        ": breakout, breakout_flicker, traffic, warehouse;",
+        ": breakout, breakout_flicker, pong, pong_flicker, space_invaders, "
+        "space_invaders_flicker, traffic, warehouse;",
     )
 
 
@@ -622,6 +623,10 @@ def test_every_shipped_experiment_is_loaded():
     assert [(e.name, e.env) for e in experiments] == [
         ("breakout", "atari"),
         ("breakout_flicker", "atari"),
+        ("pong", "atari"),
+        ("pong_flicker", "atari"),
+        ("space_invaders", "atari"),
+        ("space_invaders_flicker", "atari"),
         ("traffic", "traffic"),
         ("warehouse", "warehouse"),
     ]
@@ -1195,3 +1200,10 @@ def test_atari_options_are_closed_and_the_game_is_required():
     assert_error(exc, SOURCE, "env.options.flicker_probability", "did you mean 'flicker_prob'?")
     data["env"]["options"] = {"flicker": True}
     assert_error(experiment_error(data), SOURCE, "env.options.game", "missing")
+
+
+def test_a_preset_may_leave_an_experiment_out():
+    data = warehouse()
+    data["presets"]["smoke"]["models"] = []
+    assert validate(data).runs("smoke") == []
+    assert len(validate(data).runs("quick")) == 8

@@ -39,8 +39,9 @@ def test_lint_is_clean():
 
 def test_dry_run_lists_every_run_of_the_paper_preset(tmp_path):
     done = snakemake(tmp_path, "--dry-run", "--quiet", "rules")
-    # paper preset: 5 models x 5 seeds of warehouse and traffic, 4 x 5 of each Breakout
-    assert _job_counts(done.stdout).get("train") == 2 * 25 + 2 * 20, done.stdout
+    # paper preset: 5 models x 5 seeds of warehouse and traffic, 4 x 5 of each Atari game
+    # (Breakout, Pong, Space Invaders, each with and without flicker)
+    assert _job_counts(done.stdout).get("train") == 2 * 25 + 6 * 20, done.stdout
 
 
 # experiment -> (FNN with k frames, steps per worker, episode length) of the smoke preset
@@ -85,6 +86,27 @@ def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run, experiment):
     book = smoke_run / "report" / "_build" / "html"
     assert (book / "index.html").exists()
     assert "not run in this build" not in (book / f"{experiment}.html").read_text()
+    # Experiments whose smoke preset lists no models (`models: []`) sit the preset out.
+    assert sorted(p.name for p in (results / "tables").iterdir() if p.is_dir()) == [
+        "breakout",
+        "breakout_flicker",
+        "traffic",
+        "warehouse",
+    ]
+
+
+def test_smoke_dag_trains_and_reports_flickering_breakout(smoke_run):
+    results = smoke_run / "results"
+    runs = sorted((results / "runs" / "breakout_flicker" / "atari").glob("*/seed_0"))
+    assert [d.parent.name for d in runs] == ["FNN4", "IAM", "LSTM"]
+    for run_dir in runs:
+        info = json.loads((run_dir / "run.json").read_text())
+        assert info["metrics"]["transitions"] == 256 * 8
+    claims = pd.read_csv(results / "tables" / "breakout_flicker" / "claims.csv")
+    assert list(claims["claim_id"]) == ["7a", "7b"]  # judged (one seed each: partly at best)
+    assert pd.read_csv(results / "tables" / "breakout" / "claims.csv").empty  # no flicker
+    page = (smoke_run / "report" / "_build" / "html" / "atari.html").read_text()
+    assert "breakout_flicker" in page and "not available" in page
 
 
 def test_smoke_book_works_offline_in_a_browser(smoke_run):

@@ -26,7 +26,12 @@ try:
     PIPELINE = load_config(
         _with_experiments_dir_found(config), config_path="config/config.yaml"
     )
-    EXPERIMENTS = {exp.name: exp for exp in load_experiments(PIPELINE)}
+    # An experiment whose preset lists no models (`models: []`) sits this preset out.
+    EXPERIMENTS = {
+        exp.name: exp
+        for exp in load_experiments(PIPELINE)
+        if exp.preset_models(PIPELINE.preset)
+    }
     RUNS = runs_table(list(EXPERIMENTS.values()), PIPELINE.preset)
 except ConfigError as error:
     sys.exit(f"iam-repro: configuration error\n{error}")
