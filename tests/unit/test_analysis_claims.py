@@ -375,6 +375,7 @@ def test_at_least_as_good_is_not_reproduced_only_when_clearly_worse() -> None:
     assert at_least_verdict(-0.5, -1.0, 0.1) == "partly"
     assert at_least_verdict(-0.5, -1.0, -0.1) == "not reproduced"
     assert at_least_verdict(NAN, NAN, NAN) == "not yet run"
+    assert at_least_verdict(0.5, NAN, NAN) == "partly"  # one seed each: no CI, cannot tell
 
 
 def test_claim_7_is_judged_on_flickering_atari_only(paper: pd.DataFrame) -> None:

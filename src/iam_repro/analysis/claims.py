@@ -146,10 +146,13 @@ def direction_verdict(diff: float, ci_low: float, ci_high: float, direction: int
 def at_least_verdict(diff: float, ci_low: float, ci_high: float) -> Verdict:
     """Verdict for "a is at least as good as b" (claim 7): not reproduced only when the whole
     CI of mean(a) - mean(b) lies below 0; reproduced when the mean difference is >= 0; partly
-    when it is negative but the CI reaches 0 (the seeds cannot tell them apart)."""
+    when it is negative but the CI reaches 0 (the seeds cannot tell them apart), or when there
+    is no CI (a model with fewer than two seeds)."""
     if math.isnan(diff):
         return "not yet run"
-    if not math.isnan(ci_high) and ci_high < 0:
+    if math.isnan(ci_low) or math.isnan(ci_high):
+        return "partly"
+    if ci_high < 0:
         return "not reproduced"
     return "reproduced" if diff >= 0 else "partly"
 
