@@ -101,24 +101,6 @@ def _compute_metrics(info: dict, path: Path) -> dict[str, Any]:
     }
 
 
-def _compute_metrics(info: dict, path: Path) -> dict[str, Any]:
-    metrics = info["metrics"]
-    missing = [key for key in _COMPUTE_METRICS + _RUN_FACTS if key not in metrics]
-    if missing:
-        raise RunInfoError(
-            path,
-            f"run.json metrics lack {missing}",
-            "the run did not finish, or was written by older code: rerun snakemake to retrain it",
-        )
-    # run.json stores NaN as null (strict JSON); bring it back as NaN for the table.
-    numbers = {k: float("nan") if metrics[k] is None else metrics[k] for k in _COMPUTE_METRICS}
-    return {
-        **numbers,
-        "device": metrics["device"],
-        "resumes": len(metrics["resumed_at_steps"]),
-    }
-
-
 def _check_configs(
     runs: list[tuple[str, int, Path]],
     infos: list[dict],
