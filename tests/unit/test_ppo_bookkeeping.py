@@ -172,3 +172,83 @@ def test_gae_chunks_stop_before_padding_and_padding_carries_no_advantage():
     )
     # Slot 1 bootstraps from the padding's value 0: 1 + 0 - .5 = .5; slot 0: 1 + .5 - .5 + .5.
     assert adv[:, 0].tolist() == pytest.approx([1.5, 0.5, 0.0, 0.0])
+
+
+class TwoLivesEnv(FiveStepEnv):
+    """FiveStepEnv whose training episodes are lives: a game is two lives (10 steps) and its
+    logged score is 10x the training reward (as Atari: unclipped score, clipped training)."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(workers)
+        self.lives_lost = np.zeros(workers, int)
+        self.restarted = None
+
+    def step(self, actions):
+        obs, rewards, terminated, truncated, _ = super().step(actions)
+        self.lives_lost += truncated
+        game_over = truncated & (self.lives_lost % 2 == 0)
+        info = {"log_reward": 10 * rewards, "log_done": game_over}
+        return obs, rewards, terminated, truncated, info
+
+    def get_state(self):
+        return {"t": self.t.copy(), "lives_lost": self.lives_lost.copy()}
+
+    def set_state(self, state):
+        # Like Atari's C++ backend: the games cannot be restored, fresh ones begin.
+        self.t[:] = 0
+        self.restarted = self.t[:, None].astype(np.float32)
+
+    @property
+    def resume_obs(self):
+        return self.restarted
+
+
+class TrainableCountingMemory(CountingMemory):
+    """CountingMemory whose outputs depend on its parameter, so that update() can run."""
+
+    def forward(self, obs, state, episode_start):
+        logits, value, state = super().forward(obs, state, episode_start)
+        return logits + self.unused, value + self.unused, state
+
+
+def make_lives_ppo() -> PPO:
+    cfg = PPOConfig(num_workers=WORKERS, memory_size=SLOTS, seq_len=1, batch_size=4, time_horizon=4)
+    ppo = PPO(
+        cfg,
+        TrainableCountingMemory(),
+        TwoLivesEnv(WORKERS),
+        seed=0,
+        steps_per_worker=10**6,
+        schedule_steps_per_worker=10**6,
+    )
+    ppo.start()
+    return ppo
+
+
+def test_the_monitor_logs_games_while_ppo_trains_on_lives():
+    ppo = make_lives_ppo()
+    collected = ppo.collect()
+    # 16 steps: lives end at steps 5, 10, 15; games (two lives) at step 10 only.
+    ended = collected.episodes
+    assert ended.steps.tolist() == [10, 10] and ended.lengths.tolist() == [10, 10]
+    assert ended.returns.tolist() == [300.0, 300.0]  # 10 x (15 + 15), the unclipped score
+    # The training episode (a life) restarts GAE chunks and recurrent state every 5 steps.
+    assert ppo.rollout.episode_step[:, 0].tolist() == [0, 1, 2, 3, 4] * 3 + [0]
+    assert np.flatnonzero(ppo.rollout.episode_start[:, 0]).tolist() == [0, 5, 10, 15]
+
+
+def test_an_env_that_restarts_its_games_on_resume_begins_every_episode_there():
+    ppo = make_lives_ppo()
+    ppo.collect()
+    ppo.update()
+    state = ppo.state()
+    resumed = make_lives_ppo()
+    resumed.load_state(state)
+    assert resumed.step == 16
+    # Fresh games: every worker begins an episode at step 0 of it, and the game in progress
+    # (one life into its second game at step 16) is dropped from the log.
+    collected = resumed.collect()
+    assert resumed.rollout.episode_start[0].all()
+    assert resumed.rollout.episode_step[:, 0].tolist() == [0, 1, 2, 3, 4] * 3 + [0]
+    assert collected.episodes.steps.tolist() == [26, 26]  # first game end after the resume
+    assert collected.episodes.lengths.tolist() == [10, 10]

@@ -197,6 +197,10 @@ class PPO:
     def start(self) -> None:
         """Begin at step 0: seeded env reset, empty frame stacks, zero recurrent state."""
         obs, _ = self._envs.reset(seed=self._seed)
+        self._begin_episodes(obs)
+
+    def _begin_episodes(self, obs: np.ndarray) -> None:
+        """Every worker starts an episode at `obs` (N, D): fresh frame stacks and state."""
         self._obs = torch.from_numpy(self._stack.reset(obs)).to(self.device)
         self._episode_start = np.ones(self.cfg.num_workers, dtype=bool)
         self._episode_step[:] = 0
@@ -430,10 +434,7 @@ class PPO:
         if fresh is not None:
             # An env that cannot restore its games (Atari's C++ backend) started new ones:
             # every worker begins an episode there, and the games in progress are lost.
-            self._obs = torch.from_numpy(self._stack.reset(fresh)).to(self.device)
-            self._episode_start[:] = True
-            self._episode_step[:] = 0
-            self._recurrent = self._policy.initial_state(self.cfg.num_workers)
+            self._begin_episodes(fresh)
             self._episodes.returns[:] = 0.0
             self._episodes.lengths[:] = 0
 
