@@ -13,22 +13,19 @@ measured single-thread matmul rate. The ratio says how close the loop gets to pu
 from __future__ import annotations
 
 import argparse
-import copy
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-import yaml
+from paper_runs import paper_runs, with_steps
 from torch.utils.flop_counter import FlopCounterMode
 
-from iam_repro.config import load_config, load_experiments, runs_table
 from iam_repro.envs import ENVS
 from iam_repro.models import RecurrentCore, build_policy
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.trainer import train
 
-REPO = Path(__file__).resolve().parents[1]
 ENV_ACTIONS = {"warehouse": 4, "traffic": 2, "atari": 4}  # atari: Breakout's minimal action set
 
 
@@ -90,14 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        preset="paper",
-        experiments=[args.experiment],
-        experiments_dir=str(REPO / "config" / "experiments"),
-    )
-    pipeline = load_config(config)
-    runs = [r for r in runs_table(load_experiments(pipeline), "paper") if r.seed == 0]
+    runs = paper_runs(args.experiment)
     rate = matmul_rate()
     print(f"single-thread matmul rate: {rate / 1e9:.1f} GFLOP/s  (torch {torch.__version__})")
     print(
@@ -107,8 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     for run in runs:
         if args.models and run.model not in args.models:
             continue
-        resolved = copy.deepcopy(run.resolved)
-        resolved["budget"]["steps_per_worker"] = args.steps
+        resolved = with_steps(run, args.steps)
         ppo = PPOConfig.from_dict(resolved["ppo"])
         env = ENVS[resolved["env"]["name"]]
         single = env.obs_dim or env.frame_shape[0] * env.frame_shape[1]

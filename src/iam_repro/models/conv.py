@@ -103,7 +103,7 @@ class ConvTrunk(nn.Module):
         x = self.pixels(obs)
         for conv, stride in zip(self.layers, self.strides, strict=True):
             # F.conv2d on the weights skips nn.Module.__call__ overhead.
-            x = F.relu(F.conv2d(x, conv.weight, conv.bias, stride))
+            x = F.relu(F.conv2d(x, conv.weight, conv.bias, stride), inplace=True)
         return x
 
     def extra_repr(self) -> str:

@@ -113,6 +113,7 @@ class PPO:
         self._episodes = EpisodeTracker(workers)
         # Where collecting continues; set by start() or load_state().
         self._obs: Tensor | None = None  # (N, D) the observation the next step acts on
+        self._obs_host = np.zeros(0)  # the same on the host (what the rollout stores)
         self._episode_start = np.ones(workers, dtype=bool)  # (N,) _obs begins an episode
         # (N,) _obs's step index in its training episode (Atari: a life, while the monitor's
         # episode is the whole game), for GAE chunks counted from episode starts.
@@ -201,10 +202,15 @@ class PPO:
 
     def _begin_episodes(self, obs: np.ndarray) -> None:
         """Every worker starts an episode at `obs` (N, D): fresh frame stacks and state."""
-        self._obs = torch.from_numpy(self._stack.reset(obs)).to(self.device)
+        self._set_obs(self._stack.reset(obs))
         self._episode_start = np.ones(self.cfg.num_workers, dtype=bool)
         self._episode_step[:] = 0
         self._recurrent = self._policy.initial_state(self.cfg.num_workers)
+
+    def _set_obs(self, stacked: np.ndarray) -> None:
+        """The (N, D) observation the next step acts on, on the host and on the device."""
+        self._obs_host = stacked
+        self._obs = torch.from_numpy(stacked).to(self.device)
 
     def collect(self) -> Collected:
         """Fill the rollout with the next T slots of every worker, or until the budget is spent.
@@ -220,7 +226,7 @@ class PPO:
         with torch.inference_mode():
             while slot < rollout.slots and self._step < self.steps_per_worker:
                 state = _reset_where(self._recurrent, self._episode_start)
-                rollout.obs[slot] = self._obs
+                rollout.obs_host[slot] = self._obs_host
                 rollout.episode_start[slot] = self._episode_start
                 rollout.episode_step[slot] = self._episode_step
                 rollout.valid[slot] = True
@@ -240,20 +246,21 @@ class PPO:
                 )
                 if finished is not None:
                     ended.append(finished)
-                rollout.actions[slot] = torch.from_numpy(actions)
-                rollout.log_probs[slot] = torch.from_numpy(log_probs)
+                rollout.actions_host[slot] = actions
+                rollout.log_probs_host[slot] = log_probs
                 rollout.values[slot] = value[0]
                 rollout.rewards[slot] = rewards
                 rollout.dones[slot] = dones
                 self._episode_start = dones
                 self._episode_step += 1
                 self._episode_step[dones] = 0
-                self._obs = torch.from_numpy(self._stack.step(obs, dones)).to(self.device)
+                self._set_obs(self._stack.step(obs, dones))
                 slot += 1
                 if dones.any():
                     padded = min(-(-slot // self.pad_to) * self.pad_to, rollout.slots)
                     rollout.pad(slot, padded)
                     slot = padded
+        rollout.upload()
         self._slots_filled = slot
         complete = slot == rollout.slots
         return Collected(self._step - first_step, Episodes.concat(ended), complete)
@@ -364,7 +371,7 @@ class PPO:
                 optimizer.zero_grad()
                 terms.total.backward()
                 if cfg.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
+                    optimizer.clip_grad_norm_(cfg.max_grad_norm)
                 optimizer.step()
         assert terms is not None
         return {
@@ -418,7 +425,7 @@ class PPO:
         self._stack.set_state(to_host(state["frame_stack"]))
         self._episodes.load_state(state["episodes"])
         position = state["loop"]
-        self._obs = position["obs"].to(self.device)
+        self._set_obs(to_host(position["obs"]).copy())
         self._episode_start = to_host(position["episode_start"])
         self._recurrent = tuple(s.to(self.device) for s in position["recurrent"])
         # Checkpoints from before episode_step was kept: the tracker's lengths were it then.

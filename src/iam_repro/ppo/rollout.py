@@ -6,6 +6,11 @@ recurrent states) lives on the run's device; what only the bookkeeping reads (re
 boundaries, padding) stays in host numpy arrays, so that advantages and sequence cutting never
 copy them back from a GPU.
 
+Observations, actions and log-probabilities are made on the host (the env, the sampler), so
+each step writes them into host arrays and `upload()` moves the whole rollout to the device in
+one copy per tensor. On the CPU the device tensors *are* the host arrays (shared memory): a
+step's rows cost three numpy writes instead of three torch calls, and `upload()` does nothing.
+
 Recurrent models (as the original) zero-pad the rollout after an episode ends, up to the next
 multiple of `seq_len`, and the padding *takes slots*: an update comes every `memory_size`
 slots, padding included. Padding is what `valid` marks False.
@@ -18,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
+
+from iam_repro.ppo.device import to_host
 
 State = tuple[Tensor, ...]
 
@@ -36,6 +43,9 @@ class Rollout:
     episode_start: np.ndarray  # (T, N) bool, host: obs[t] is an episode's first observation
     episode_step: np.ndarray  # (T, N) int64, host: slot t's step index within its episode
     valid: np.ndarray  # (T, N) bool, host: False on padding slots
+    obs_host: np.ndarray  # (T, N, obs_dim): where steps write obs; `upload()` -> obs
+    actions_host: np.ndarray  # (T, N) int64: where steps write actions
+    log_probs_host: np.ndarray  # (T, N) float32: where steps write log-probabilities
 
     @classmethod
     def allocate(
@@ -50,11 +60,20 @@ class Rollout:
         def zeros(*shape: int, dtype: torch.dtype = torch.float32) -> Tensor:
             return torch.zeros(shape, dtype=dtype, device=device)
 
+        def staged(*shape: int, dtype: torch.dtype) -> tuple[Tensor, np.ndarray]:
+            """A device tensor and the host array steps write; one memory on the CPU."""
+            host = torch.zeros(shape, dtype=dtype)
+            tensor = host if host.device == torch.device(device) else zeros(*shape, dtype=dtype)
+            return tensor, to_host(host)  # a view of `host`'s memory
+
+        # Images stay uint8 until the model converts them on the device: 4x less memory.
+        obs, obs_host = staged(steps, workers, obs_dim, dtype=obs_dtype)
+        actions, actions_host = staged(steps, workers, dtype=torch.int64)
+        log_probs, log_probs_host = staged(steps, workers, dtype=torch.float32)
         return cls(
-            # Images stay uint8 until the model converts them on the device: 4x less memory.
-            obs=zeros(steps, workers, obs_dim, dtype=obs_dtype),
-            actions=zeros(steps, workers, dtype=torch.int64),
-            log_probs=zeros(steps, workers),
+            obs=obs,
+            actions=actions,
+            log_probs=log_probs,
             values=zeros(steps, workers),
             states=tuple(zeros(steps, *s.shape) for s in state_template),
             rewards=np.zeros((steps, workers), np.float32),
@@ -62,6 +81,9 @@ class Rollout:
             episode_start=np.zeros((steps, workers), bool),
             episode_step=np.zeros((steps, workers), np.int64),
             valid=np.zeros((steps, workers), bool),
+            obs_host=obs_host,
+            actions_host=actions_host,
+            log_probs_host=log_probs_host,
         )
 
     @property
@@ -71,7 +93,19 @@ class Rollout:
 
     def pad(self, begin: int, end: int) -> None:
         """Make slots [begin, end) zero padding for every worker."""
-        for tensor in (self.obs, self.actions, self.log_probs, self.values, *self.states):
+        for tensor in (self.values, *self.states):
             tensor[begin:end] = 0
-        for array in (self.rewards, self.dones, self.episode_start, self.episode_step, self.valid):
+        host = (self.obs_host, self.actions_host, self.log_probs_host, self.rewards, self.dones)
+        for array in (*host, self.episode_start, self.episode_step, self.valid):
             array[begin:end] = 0
+
+    def upload(self) -> None:
+        """Copy the host-written observations, actions and log-probabilities to the device
+        (nothing to do on the CPU, where they share memory)."""
+        for tensor, host in (
+            (self.obs, self.obs_host),
+            (self.actions, self.actions_host),
+            (self.log_probs, self.log_probs_host),
+        ):
+            if tensor.data_ptr() != host.ctypes.data:
+                tensor.copy_(torch.from_numpy(host))

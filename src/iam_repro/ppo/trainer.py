@@ -25,6 +25,7 @@ from iam_repro.ppo.algorithm import PPO
 from iam_repro.ppo.checkpoint import save_checkpoint
 from iam_repro.ppo.device import resolve_device
 from iam_repro.ppo.episodes import Episodes
+from iam_repro.ppo.host_memory import keep_freed_memory
 from iam_repro.ppo.progress import ProgressLog
 from iam_repro.ppo.run_spec import RunSpec
 
@@ -101,6 +102,7 @@ def train(
     spec = RunSpec.from_resolved(resolved)
     device = resolve_device(resolved.get("device", "cpu"), experiment=resolved["experiment"])
     torch.set_num_threads(torch_threads)
+    keep_freed_memory()
     envs = make_vec_env(spec.env_name, spec.ppo.num_workers, seed=spec.seed, **spec.env_options)
     # Worker subprocesses (traffic) must go on every exit path, exceptions and Ctrl-C included.
     try:

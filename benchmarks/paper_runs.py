@@ -1,0 +1,39 @@
+"""The runs a benchmark trains, resolved as the pipeline resolves them; shared by
+bench_training.py and bench_peer_sb3.py.
+
+An experiment's runs come from config/config.yaml and config/experiments/ under the `paper`
+preset (every model of the experiment, seed 0); `with_steps` gives a copy of a run's resolved
+config with a shorter budget. The learning-rate and clip-range schedule stays the paper's
+(`budget.schedule_steps_per_worker`), so a short benchmark run is the first part of a paper run.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from iam_repro.config import Run, load_config, load_experiments, runs_table
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def paper_runs(experiment: str, *, seed: int = 0) -> list[Run]:
+    """Every model's run of `experiment` with this seed under the `paper` preset."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(
+        preset="paper",
+        experiments=[experiment],
+        experiments_dir=str(REPO / "config" / "experiments"),
+    )
+    pipeline = load_config(config)
+    return [r for r in runs_table(load_experiments(pipeline), "paper") if r.seed == seed]
+
+
+def with_steps(run: Run, steps_per_worker: int) -> dict[str, Any]:
+    """A copy of the run's resolved config that trains for `steps_per_worker` steps."""
+    resolved = copy.deepcopy(run.resolved)
+    resolved["budget"]["steps_per_worker"] = steps_per_worker
+    return resolved
