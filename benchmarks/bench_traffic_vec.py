@@ -7,8 +7,9 @@ autoreset in the workers, a SUMO restart every 250 steps):
 
 1. one ``TrafficSim`` stepped in this process (libsumo): the single-core rate;
 2. ``TrafficVecEnv`` with N workers: transitions per second of the whole batch;
-3. the IPC overhead: ``ProcessVecEnv`` on a do-nothing environment, i.e. what the pipes, the
-   wake-ups and the (de)serialisation cost per vector step and per worker-step.
+3. the IPC overhead: ``ProcessVecEnv`` on a do-nothing environment, i.e. what the wake-ups
+   (pipes), the shared-memory step block and the copies out of it cost per vector step and per
+   worker-step.
 
 With more workers than cores (8 workers on a 2-core machine) the workers time-share the cores, so
 the vector rate is bounded by about ``cores x`` the single-process rate, minus the IPC overhead;

@@ -1,7 +1,8 @@
 """Helpers for the ProcessVecEnv tests: a tiny deterministic environment and process inspection.
 
 ``FakeEnv`` follows the single-environment protocol of ``iam_repro.envs.process_vec`` (the
-workers build it from ``"tests.unit.fake_process_env:FakeEnv"``); it needs no SUMO. The process
+workers build it from ``"tests.unit.fake_process_env:FakeEnv"``); it needs no SUMO. ``EchoEnv``
+does the same for a ``Box`` action space: it echoes its actions and keeps them. The process
 helpers drive a small script in its own session and look at ``/proc`` to check that nothing it
 started is left behind.
 """
@@ -19,9 +20,11 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "ECHO_FACTORY",
     "FACTORY",
     "OBS_DIM",
     "SIGINT_IGNORED",
+    "EchoEnv",
     "FakeEnv",
     "alive",
     "assert_same_steps",
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 FACTORY = "tests.unit.fake_process_env:FakeEnv"
+ECHO_FACTORY = "tests.unit.fake_process_env:EchoEnv"
 OBS_DIM = 3
 #: Prefix of a command line that runs the rest with SIGINT ignored, as a script's `cmd &` (no
 #: job control) or `nohup cmd &` from one leaves it: `trap '' INT` sets SIG_IGN, which `exec`
@@ -54,6 +58,7 @@ class FakeEnv:
         episode_length: Steps per episode.
         fail_on_step: Raise ``ValueError`` on this step of the environment's life (1-based).
         exit_on_step: Kill the whole process (``os._exit(3)``) on this step.
+        hang_on_step: Sleep for a minute on this step (for a test to kill the worker mid-step).
         chatter: Write junk to stdout (Python and fd 1) on every step and reset, as C libraries
             like SUMO do; the protocol must survive it.
         fail_on_init: Raise in the constructor.
@@ -68,6 +73,7 @@ class FakeEnv:
         episode_length: int = 5,
         fail_on_step: int | None = None,
         exit_on_step: int | None = None,
+        hang_on_step: int | None = None,
         chatter: bool = False,
         fail_on_init: bool = False,
         hang_on_close: bool | str = False,
@@ -78,6 +84,7 @@ class FakeEnv:
         self.episode_length = episode_length
         self.fail_on_step = fail_on_step
         self.exit_on_step = exit_on_step
+        self.hang_on_step = hang_on_step
         self.chatter = chatter
         self.rng = np.random.default_rng(seed)
         self.episode = 0
@@ -104,6 +111,8 @@ class FakeEnv:
             raise ValueError(f"fake env failure at step {self.life_steps}")
         if self.life_steps == self.exit_on_step:
             os._exit(3)
+        if self.life_steps == self.hang_on_step:
+            time.sleep(60)
         self.t += 1
         reward = float(action) + float(self.rng.random())
         obs = np.array([self.seed, self.episode, self.t], dtype=np.float32)
@@ -132,6 +141,40 @@ class FakeEnv:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if self.hang_on_close:
             time.sleep(60)
+
+
+class EchoEnv:
+    """Environment with a ``Box(shape=(3,))`` action: the observation is the action (float32),
+    the reward its sum; the episode ends (truncated) after ``episode_length`` steps and a reset
+    observation is all ``-1``. It keeps every action it was given, as an environment may: its
+    state holds them, and whether each was writeable."""
+
+    def __init__(self, seed: int, *, episode_length: int = 3) -> None:
+        self.seed = seed
+        self.episode_length = episode_length
+        self.t = 0
+        self.received: list[np.ndarray] = []
+
+    def reset(self) -> np.ndarray:
+        self.t = 0
+        return np.full(3, -1.0, dtype=np.float32)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
+        self.received.append(action)
+        self.t += 1
+        return action.astype(np.float32), float(action.sum()), False, self.t >= self.episode_length
+
+    def get_state(self) -> dict[str, Any]:
+        return {
+            "received": [a.copy() for a in self.received],
+            "writeable": [bool(a.flags.writeable) for a in self.received],
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.received = list(state["received"])
+
+    def close(self) -> None:
+        pass
 
 
 # ---------------------------------------------------------------------- comparing two envs

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from iam_repro.ppo.checkpoint import (
     torch_to_numpy,
 )
 from tests.unit.fake_process_env import (
+    ECHO_FACTORY,
     FACTORY,
     OBS_DIM,
     FakeEnv,
@@ -128,6 +130,73 @@ def test_final_obs_rows_of_running_envs_hold_current_obs() -> None:
         np.testing.assert_array_equal(infos["final_obs"][1], obs[1])
 
 
+def test_many_steps_with_episode_ends_match_in_process_envs_and_stay_put() -> None:
+    """Episodes of different lengths end on different steps; every output is checked only
+    after the last step, so a later step must not have changed an earlier step's arrays."""
+    lengths = [2, 3, 5]
+    worker_kwargs = [{"seed": 30 + w, "episode_length": k} for w, k in enumerate(lengths)]
+    refs = [FakeEnv(30 + w, episode_length=k) for w, k in enumerate(lengths)]
+    actions = np.random.default_rng(2).integers(0, 2, size=(61, 3))
+    with ProcessVecEnv(FACTORY, worker_kwargs, OBS_SPACE, spaces.Discrete(2)) as env:
+        first, _ = env.reset()
+        outputs = [env.step(a) for a in actions]
+        shared = env._block  # the step block: no returned array may be a view of it
+        for out in outputs:
+            for array in (*out[:4], *out[4].values()):
+                assert not any(
+                    np.shares_memory(array, view)
+                    for view in (shared.obs, shared.final_obs, shared.rewards, shared.truncated)
+                )
+    np.testing.assert_array_equal(first, np.stack([r.reset() for r in refs]))
+    ended_steps = 0
+    for a, (obs, rewards, terminated, truncated, infos) in zip(actions, outputs, strict=True):
+        ended = np.zeros(3, dtype=bool)
+        final_obs = np.empty((3, OBS_DIM), dtype=np.float32)
+        for w, ref in enumerate(refs):
+            ref_obs, ref_reward, ref_term, ref_trunc = ref.step(int(a[w]))
+            assert rewards[w] == ref_reward
+            assert (terminated[w], truncated[w]) == (ref_term, ref_trunc)
+            final_obs[w] = ref_obs
+            if ref_term or ref_trunc:
+                ended[w] = True
+                ref_obs = ref.reset()
+            np.testing.assert_array_equal(obs[w], ref_obs)
+        if ended.any():
+            ended_steps += 1
+            assert infos.keys() == {"final_obs", "_final_obs"}
+            np.testing.assert_array_equal(infos["_final_obs"], ended)
+            np.testing.assert_array_equal(infos["final_obs"][ended], final_obs[ended])
+            np.testing.assert_array_equal(infos["final_obs"][~ended], obs[~ended])
+        else:
+            assert infos == {}
+    # Some episode ends on the steps 1..61 that are multiples of 2, 3 or 5.
+    assert ended_steps == 30 + 20 + 12 - 10 - 6 - 4 + 2
+
+
+def test_box_actions_reach_the_env_exactly_and_stay_put() -> None:
+    action_space = spaces.Box(-10.0, 10.0, (3,), dtype=np.float32)
+    actions = np.random.default_rng(3).uniform(-10, 10, size=(7, 2, 3)).astype(np.float32)
+    worker_kwargs = [{"seed": 0}, {"seed": 1, "episode_length": 4}]
+    with ProcessVecEnv(ECHO_FACTORY, worker_kwargs, OBS_SPACE, action_space) as env:
+        obs, _ = env.reset()
+        assert (obs == -1).all()
+        for t, a in enumerate(actions):
+            obs, rewards, _, truncated, infos = env.step(a)
+            assert truncated.tolist() == [(t + 1) % 3 == 0, (t + 1) % 4 == 0]
+            for w in range(2):
+                assert rewards[w] == float(a[w].sum())
+                if truncated[w]:
+                    np.testing.assert_array_equal(infos["final_obs"][w], a[w])
+                    assert (obs[w] == -1).all()
+                else:
+                    np.testing.assert_array_equal(obs[w], a[w])
+        states = env.get_state()["workers"]
+    for w, state in enumerate(states):
+        # The env kept each action it was given: later steps did not overwrite them.
+        np.testing.assert_array_equal(np.stack(state["received"]), actions[:, w])
+        assert not any(state["writeable"])
+
+
 def test_reset_with_seed_rebuilds_and_reset_without_continues(env: ProcessVecEnv) -> None:
     obs, _ = env.reset(seed=100)
     assert obs[:, :2].tolist() == [[100, 1], [101, 1], [102, 1]]  # fresh envs, first episode
@@ -218,6 +287,59 @@ def test_worker_process_death_is_reported() -> None:
         env.step(np.zeros(2, dtype=np.int64))
     assert caught.value.worker == 0
     assert env.closed and wait_gone(env.worker_pids, 0.1) == []
+
+
+def test_worker_killed_mid_step_is_reported_promptly() -> None:
+    worker_kwargs = [{"seed": 0}, {"seed": 1, "hang_on_step": 2}, {"seed": 2}]
+    env = ProcessVecEnv(FACTORY, worker_kwargs, OBS_SPACE, spaces.Discrete(2))
+    pids = env.worker_pids
+    env.reset()
+    env.step(np.zeros(3, dtype=np.int64))
+    killer = threading.Timer(0.3, os.kill, (pids[1], signal.SIGKILL))
+    killer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(WorkerError, match=f"exited with code -{signal.SIGKILL}") as caught:
+            env.step(np.zeros(3, dtype=np.int64))  # worker 1 sleeps in its step until killed
+    finally:
+        killer.cancel()
+    assert time.monotonic() - start < 3.0
+    assert (caught.value.worker, caught.value.pid, caught.value.command) == (1, pids[1], "step")
+    assert env.closed and wait_gone(pids, 0.1) == []
+
+
+def test_worker_killed_between_steps_is_reported_at_the_next_step() -> None:
+    env = make_env(3)
+    pids = env.worker_pids
+    env.reset()
+    env.step(np.zeros(3, dtype=np.int64))
+    os.kill(pids[2], signal.SIGKILL)
+    assert wait_gone(pids[2:], 5.0) == []
+    with pytest.raises(WorkerError, match=f"exited with code -{signal.SIGKILL}") as caught:
+        env.step(np.zeros(3, dtype=np.int64))
+    assert (caught.value.worker, caught.value.command) == (2, "step")
+    assert env.closed and wait_gone(pids, 0.1) == []
+
+
+@pytest.mark.parametrize(
+    ("failures", "match"),
+    [
+        ({1: {"fail_on_step": 2}, 2: {"fail_on_step": 2}}, "fake env failure at step 2"),
+        ({1: {"exit_on_step": 2}, 2: {"fail_on_step": 2}}, "exited with code 3"),
+        ({1: {"fail_on_step": 2}, 2: {"exit_on_step": 2}}, "fake env failure at step 2"),
+    ],
+    ids=["two-raise", "dies-and-raises", "raises-and-dies"],
+)
+def test_failures_in_one_step_report_the_first_worker(failures: dict, match: str) -> None:
+    worker_kwargs = [{"seed": w, **failures.get(w, {})} for w in range(4)]
+    env = ProcessVecEnv(FACTORY, worker_kwargs, OBS_SPACE, spaces.Discrete(2))
+    pids = env.worker_pids
+    env.reset()
+    env.step(np.zeros(4, dtype=np.int64))
+    with pytest.raises(WorkerError, match=match) as caught:
+        env.step(np.zeros(4, dtype=np.int64))
+    assert (caught.value.worker, caught.value.command) == (1, "step")
+    assert env.closed and wait_gone(pids, 0.1) == []
 
 
 @pytest.mark.parametrize(

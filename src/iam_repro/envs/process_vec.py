@@ -14,9 +14,23 @@ keyword arguments) and drives it through a small *single-environment protocol*:
 Why subprocesses started with ``subprocess.Popen`` and pipes, not ``multiprocessing``: the trainer
 may run as a Snakemake script whose ``__main__`` must not be re-imported by a spawned child, and
 forking a process that runs torch threads is unsafe. The worker (``iam_repro.envs.process_worker``)
-imports neither torch nor the caller's script, so it starts in a fraction of a second. Step traffic
-is a few raw bytes each way (see the worker module for the protocol); a step writes every worker's
-action first and only then reads the replies, so the workers step in parallel.
+imports neither torch nor the caller's script, so it starts in a fraction of a second.
+
+Step protocol (the hot path; the worker module has the details). The step data live in one
+shared-memory block (:class:`StepBlock`: actions, observations, final observations, rewards,
+terminated, truncated; one row per worker), an anonymous file (``memfd_create``, else an unlinked
+temporary file) that parent and workers map; it has no name, so nothing is left to clean up
+whatever way the processes end. A step writes every worker's action into the block, wakes each
+worker with one byte on its own command pipe (its stdin), then waits until every worker has
+written its results into its row and sent a two-byte token (its index) into one reply pipe
+shared by all workers: the parent drains that pipe with one ``read`` per wake-up, so the workers
+step in parallel and the parent sleeps until they are done. The parent waits with ``poll`` on the
+reply pipe *and* on every worker's own reply pipe (its stdout): a worker whose environment raises
+sends its traceback there instead of a token, and a worker that dies closes it, so neither can
+hang the parent. The pipe syscalls order the memory accesses (a worker writes its row before its
+token, the parent reads the block after the tokens); no lock-free flags are involved. Returned
+arrays are copies: the next step may overwrite the block. Rare messages (init, reset,
+get_state, set_state, close) and errors are framed messages on the workers' own pipes.
 
 Shutdown. ``close()`` (also via ``with``, garbage collection or interpreter exit) sends every
 worker a close message, closes the pipes, waits briefly, then terminates and finally kills
@@ -24,19 +38,23 @@ stragglers. Workers run in their own process groups and ignore SIGINT: a Ctrl-C 
 parent, whose ``KeyboardInterrupt`` closes the environment. A worker whose parent dies, even by
 ``kill -9``, sees the end of its input and exits by itself, closing its environment. An exception
 inside a worker closes every worker and is raised in the parent as :class:`WorkerError`, with the
-worker's index, pid and traceback text. Any exception (or ``KeyboardInterrupt``) that interrupts
-the parent while it talks to the workers also closes them, since the pipes are then out of step.
+worker's index, pid and traceback text; so is the death of a worker. Any exception (or
+``KeyboardInterrupt``) that interrupts the parent while it talks to the workers also closes them,
+since the pipes are then out of step.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
+import fcntl
+import mmap
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -47,17 +65,19 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-__all__ = ["ProcessVecEnv", "WorkerError"]
+__all__ = ["ProcessVecEnv", "StepBlock", "WorkerError"]
 
 # ---------------------------------------------------------------------- protocol (see the worker)
 # Defined here, not in the worker module: the package must never import the module that runs as
 # ``python -m`` (runpy would warn in every worker once ``iam_repro.envs`` imports this file).
-HEADER = struct.Struct("<cI")  # opcode/status, body length
+HEADER = struct.Struct("<cI")  # opcode/status, body length (framed messages)
+LENGTH = struct.Struct("<I")  # the body length alone, after an opcode byte
 RESET_BODY = struct.Struct("<?q")  # has seed, seed
-STEP_HEAD = struct.Struct("<d??")  # reward, terminated, truncated
+TOKEN = struct.Struct("<H")  # a worker's "step done" token in the shared reply pipe: its index
+MAX_WORKERS = 1 << (8 * TOKEN.size)
 OP_INIT = b"i"
 OP_RESET = b"r"
-OP_STEP = b"s"
+OP_STEP = b"s"  # alone, unframed: the step's data are in the shared block
 OP_GET_STATE = b"g"
 OP_SET_STATE = b"t"
 OP_CLOSE = b"c"
@@ -72,6 +92,121 @@ _COMMAND_NAMES = {
     OP_GET_STATE: "get_state",
     OP_SET_STATE: "set_state",
 }
+_ALIGN = 64  # every array of the block starts on its own cache line
+
+
+class StepBlock:
+    """Numpy views of the shared step block, the same layout in the parent and the workers.
+
+    One row per worker: ``actions`` (N, *action_shape), ``obs`` and ``final_obs`` (N,
+    *obs_shape), ``rewards`` float64 (N,), ``terminated`` and ``truncated`` bool (N,). A row is
+    written by one side at a time: actions by the parent before it wakes the worker, the rest by
+    the worker before it sends its token (``final_obs`` only when the step ended an episode).
+
+    Args:
+        buffer: A writable buffer of at least :meth:`nbytes` bytes (the mapped file).
+        num_envs: Number of workers N.
+        obs_shape, obs_dtype, action_shape, action_dtype: One environment's spaces.
+    """
+
+    def __init__(
+        self,
+        buffer: Any,
+        num_envs: int,
+        obs_shape: tuple[int, ...],
+        obs_dtype: Any,
+        action_shape: tuple[int, ...],
+        action_dtype: Any,
+    ) -> None:
+        offset = 0
+        views = {}
+        for name, dtype, shape in self._fields(
+            num_envs, obs_shape, obs_dtype, action_shape, action_dtype
+        ):
+            count = int(np.prod(shape, dtype=np.int64))
+            views[name] = np.frombuffer(buffer, dtype, count, offset).reshape(shape)
+            offset += -(-count * dtype.itemsize // _ALIGN) * _ALIGN
+        self.actions: np.ndarray = views["actions"]
+        self.obs: np.ndarray = views["obs"]
+        self.final_obs: np.ndarray = views["final_obs"]
+        self.rewards: np.ndarray = views["rewards"]
+        self.terminated: np.ndarray = views["terminated"]
+        self.truncated: np.ndarray = views["truncated"]
+
+    @staticmethod
+    def _fields(
+        num_envs: int,
+        obs_shape: tuple[int, ...],
+        obs_dtype: Any,
+        action_shape: tuple[int, ...],
+        action_dtype: Any,
+    ) -> list[tuple[str, np.dtype, tuple[int, ...]]]:
+        n, obs = num_envs, (num_envs, *obs_shape)
+        return [
+            ("actions", np.dtype(action_dtype), (n, *action_shape)),
+            ("obs", np.dtype(obs_dtype), obs),
+            ("final_obs", np.dtype(obs_dtype), obs),
+            ("rewards", np.dtype(np.float64), (n,)),
+            ("terminated", np.dtype(bool), (n,)),
+            ("truncated", np.dtype(bool), (n,)),
+        ]
+
+    @classmethod
+    def nbytes(cls, *args: Any) -> int:
+        """Size of the block for the same arguments as the constructor's, less the buffer."""
+        total = 0
+        for _, dtype, shape in cls._fields(*args):
+            total += -(-int(np.prod(shape, dtype=np.int64)) * dtype.itemsize // _ALIGN) * _ALIGN
+        return total
+
+
+def _anonymous_file(size: int) -> int:
+    """A file descriptor of a fresh ``size``-byte file with no name (nothing to clean up)."""
+    memfd_create = getattr(os, "memfd_create", None)
+    fd = -1
+    if memfd_create is not None:
+        with contextlib.suppress(OSError):  # e.g. a seccomp filter that forbids it
+            fd = memfd_create("iam-repro-step-block")
+    if fd < 0:
+        with tempfile.TemporaryFile() as file:  # unlinked at once on POSIX
+            fd = os.dup(file.fileno())
+    fd = _above_stdio(fd)
+    try:
+        os.ftruncate(fd, size)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _above_stdio(fd: int) -> int:
+    """``fd``, or a copy numbered 3 or more if it is 0, 1 or 2 (a parent started with a standard
+    stream closed): a descriptor passed to a worker must not collide with its stdin/stdout."""
+    if fd > 2:
+        return fd
+    try:
+        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    finally:
+        os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a pipe may take a large write in parts)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_exact(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, or fewer if the end of input comes first."""
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 class WorkerError(RuntimeError):
@@ -116,26 +251,27 @@ def _child_environ() -> dict[str, str]:
     return environ
 
 
-def _shutdown(
-    procs: list[subprocess.Popen[bytes]],
-    writers: list[io.BufferedWriter],
-    readers: list[io.BufferedReader],
-    timeout_s: float,
-) -> None:
+def _shutdown(procs: list[subprocess.Popen[bytes]], own_fds: list[int], timeout_s: float) -> None:
     """Close every worker: close message, pipes closed, brief wait, then SIGTERM, then SIGKILL.
 
-    Takes no reference to the environment object, so that it can serve as its finalizer.
+    ``own_fds`` are the parent's other descriptors (the shared reply pipe's read end; while
+    starting, the block's file and the reply pipe's write end). Takes no reference to the
+    environment object, so that it can serve as its finalizer.
     """
-    for writer in writers:
-        try:
-            writer.write(HEADER.pack(OP_CLOSE, 0))
-            writer.flush()
-        except (OSError, ValueError):
-            pass  # the worker is already gone (or the pipe was closed)
-    for stream in (*writers, *readers):
-        # Closing our read end too: a worker blocked writing a large reply gets EPIPE and exits.
-        with contextlib.suppress(OSError, ValueError):
-            stream.close()
+    for proc in procs:
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):  # the worker is already gone
+                write_all(proc.stdin.fileno(), HEADER.pack(OP_CLOSE, 0))
+    for proc in procs:
+        # Closing our read ends too: a worker blocked writing a large reply, or about to send a
+        # step token, gets EPIPE and exits.
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()
+    while own_fds:
+        with contextlib.suppress(OSError):
+            os.close(own_fds.pop())
     deadline = time.monotonic() + timeout_s
     for proc in procs:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -159,7 +295,8 @@ class ProcessVecEnv(VectorEnv):
     once: the returned observation is the new episode's first one, ``infos["final_obs"]`` holds
     the finished episode's last observation (rows of unfinished environments hold their current
     observation) and ``infos["_final_obs"]`` (N,) marks the finished ones; both keys appear only
-    on steps where some episode ended (the conventions of ``WarehouseVecEnv``).
+    on steps where some episode ended (the conventions of ``WarehouseVecEnv``). Every returned
+    array is the caller's own (a copy, not a view of the shared step block).
 
     Args:
         factory: ``"module:attr"`` of a callable building one environment (see the module
@@ -172,7 +309,7 @@ class ProcessVecEnv(VectorEnv):
             before terminating them.
 
     Raises:
-        ValueError: No workers, or a space of an unsupported type.
+        ValueError: No workers (or more than 65,536), or a space of an unsupported type.
         WorkerError: A worker failed to start or to build its environment.
     """
 
@@ -187,8 +324,8 @@ class ProcessVecEnv(VectorEnv):
         *,
         close_timeout_s: float = 2.0,
     ) -> None:
-        if len(worker_kwargs) < 1:
-            raise ValueError("ProcessVecEnv needs at least one worker")
+        if not 1 <= len(worker_kwargs) <= MAX_WORKERS:
+            raise ValueError(f"ProcessVecEnv needs 1 to {MAX_WORKERS} workers")
         if not isinstance(single_observation_space, spaces.Box):
             raise ValueError(
                 f"observation space must be a Box, got {type(single_observation_space).__name__}"
@@ -215,31 +352,51 @@ class ProcessVecEnv(VectorEnv):
         self._needs_reset = True
 
         self._procs: list[subprocess.Popen[bytes]] = []
-        self._writers: list[io.BufferedWriter] = []
-        self._readers: list[io.BufferedReader] = []
+        self._fds: list[int] = []  # ours to close, apart from the workers' stdin/stdout
         # Registered before anything starts: whatever has started is shut down on garbage
         # collection or at interpreter exit, even if this constructor fails half-way.
-        self._finalizer = weakref.finalize(
-            self, _shutdown, self._procs, self._writers, self._readers, close_timeout_s
-        )
+        self._finalizer = weakref.finalize(self, _shutdown, self._procs, self._fds, close_timeout_s)
         environ = _child_environ()
         try:
+            layout = (n, self._obs_shape, self._obs_dtype, self._action_shape, self._action_dtype)
+            size = StepBlock.nbytes(*layout)
+            block_fd = _anonymous_file(size)
+            self._fds.append(block_fd)
+            self._block = StepBlock(mmap.mmap(block_fd, size), *layout)
+            reply_fd, reply_write_fd = os.pipe()
+            self._fds.append(reply_fd)
+            reply_write_fd = _above_stdio(reply_write_fd)
+            self._fds.append(reply_write_fd)
+            self._command_fds: list[int] = []  # the workers' stdin
+            self._own_fds: list[int] = []  # the workers' stdout: framed replies, errors, EOF
             for w in range(n):
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", WORKER_MODULE, str(w)],
+                    [sys.executable, "-m", WORKER_MODULE, *map(str, (w, block_fd, reply_write_fd))],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
+                    bufsize=0,
                     env=environ,
                     process_group=0,  # terminal signals (Ctrl-C) reach only the parent
+                    pass_fds=(block_fd, reply_write_fd),
                 )
                 assert proc.stdin is not None and proc.stdout is not None
                 self._procs.append(proc)
-                self._writers.append(proc.stdin)  # type: ignore[arg-type]
-                self._readers.append(proc.stdout)  # type: ignore[arg-type]
+                self._command_fds.append(proc.stdin.fileno())
+                self._own_fds.append(proc.stdout.fileno())
+            # From here on only the workers hold the reply pipe's write end and the block's file.
+            for fd in (block_fd, reply_write_fd):
+                self._fds.remove(fd)
+                os.close(fd)
+            self._reply_fd = reply_fd
+            self._worker_of_fd = {fd: w for w, fd in enumerate(self._own_fds)}
+            self._poller = select.poll()
+            for fd in (reply_fd, *self._own_fds):
+                self._poller.register(fd, select.POLLIN)
             for w, kwargs in enumerate(worker_kwargs):
                 config = {
                     "factory": factory,
                     "kwargs": dict(kwargs),
+                    "num_envs": n,
                     "obs_shape": self._obs_shape,
                     "obs_dtype": self._obs_dtype.str,
                     "action_shape": self._action_shape,
@@ -314,27 +471,30 @@ class ProcessVecEnv(VectorEnv):
         if self._needs_reset:
             raise RuntimeError("call reset() before step()")
         actions = self._check_actions(actions)
-        n = self.num_envs
-        obs = np.empty((n, *self._obs_shape), dtype=self._obs_dtype)
-        rewards = np.empty(n, dtype=np.float64)
-        terminated = np.empty(n, dtype=bool)
-        truncated = np.empty(n, dtype=bool)
-        final: dict[int, np.ndarray] = {}
-        with self._closing_on_error():
-            for w in range(n):
-                self._send(w, OP_STEP, actions[w].tobytes())
-            for w, reply in enumerate(self._receive_all(OP_STEP)):
-                rewards[w], terminated[w], truncated[w] = STEP_HEAD.unpack_from(reply)
-                obs[w] = self._decode_obs(reply, STEP_HEAD.size)
-                if len(reply) > STEP_HEAD.size + self._obs_nbytes:
-                    final[w] = self._decode_obs(reply, STEP_HEAD.size + self._obs_nbytes)
+        block = self._block
+        try:  # as _closing_on_error(), inline on this hot path
+            block.actions[...] = actions
+            for w, fd in enumerate(self._command_fds):
+                try:
+                    os.write(fd, OP_STEP)
+                except BrokenPipeError:
+                    raise self._died(w, "step") from None
+            self._wait_for_step()
+        except BaseException:
+            self.close()
+            raise
+        # Copies: the next step overwrites the block.
+        obs = block.obs.copy()
+        rewards = block.rewards.copy()
+        terminated = block.terminated.copy()
+        truncated = block.truncated.copy()
         infos: dict[str, Any] = {}
-        if final:
+        ended = np.logical_or(terminated, truncated)
+        if ended.any():
             final_obs = obs.copy()
-            for w, last in final.items():
-                final_obs[w] = last
+            final_obs[ended] = block.final_obs[ended]
             infos["final_obs"] = final_obs
-            infos["_final_obs"] = np.logical_or(terminated, truncated)
+            infos["_final_obs"] = ended
         return obs, rewards, terminated, truncated, infos
 
     def get_state(self) -> dict[str, Any]:
@@ -409,7 +569,12 @@ class ProcessVecEnv(VectorEnv):
             if actions.dtype.kind not in "iu":
                 raise ValueError(f"actions must be integers, got {actions.dtype}")
             low, high = int(space.start), int(space.start + space.n - 1)
-            if actions.min() < low or actions.max() > high:
+            if actions.size <= 64:  # Python's min/max: several times faster for a few workers
+                values = actions.tolist()
+                smallest, largest = min(values), max(values)
+            else:
+                smallest, largest = actions.min(), actions.max()
+            if smallest < low or largest > high:
                 raise ValueError(f"actions must be in {low}..{high}, got {actions!r}")
         return np.ascontiguousarray(actions, dtype=self._action_dtype)
 
@@ -423,32 +588,77 @@ class ProcessVecEnv(VectorEnv):
             self.close()
             raise
 
+    def _wait_for_step(self) -> None:
+        """Wait until every worker has sent its step token; raises the first failure (by worker
+        index) once every worker has answered, failed or died.
+
+        ``poll`` watches the shared reply pipe (tokens) and every worker's own pipe, which
+        carries nothing during a step unless the worker failed (its error message) or died (end
+        of input). A ready shared pipe is drained with one read.
+        """
+        pending = [True] * self.num_envs
+        left = self.num_envs
+        errors: dict[int, WorkerError] = {}
+        reply_fd = self._reply_fd
+        while left:
+            for fd, _ in self._poller.poll():
+                if fd == reply_fd:
+                    data = os.read(fd, TOKEN.size * left)
+                    if not data:  # every worker has gone: their own pipes tell how
+                        self._poller.unregister(fd)
+                        continue
+                    if len(data) % TOKEN.size:  # never in practice: tokens are written whole
+                        data += read_exact(fd, TOKEN.size - len(data) % TOKEN.size)
+                    for (w,) in TOKEN.iter_unpack(data):
+                        if pending[w]:
+                            pending[w] = False
+                            left -= 1
+                else:
+                    w = self._worker_of_fd[fd]
+                    self._poller.unregister(fd)  # the environment closes after this step
+                    if pending[w]:
+                        pending[w] = False
+                        left -= 1
+                    _, error = self._read_reply(w, "step")
+                    errors[w] = error or WorkerError(
+                        w,
+                        self._procs[w].pid,
+                        "step",
+                        "protocol error: a step answered on the worker's own pipe",
+                    )
+        if errors:
+            raise errors[min(errors)]
+
     def _send(self, w: int, opcode: bytes, body: bytes) -> None:
-        writer = self._writers[w]
         try:
-            writer.write(HEADER.pack(opcode, len(body)))
-            writer.write(body)
-            writer.flush()
+            write_all(self._command_fds[w], HEADER.pack(opcode, len(body)) + body)
         except BrokenPipeError:
             raise self._died(w, _COMMAND_NAMES[opcode]) from None
+
+    def _read_reply(self, w: int, command: str) -> tuple[bytes, WorkerError | None]:
+        """Worker ``w``'s next framed reply on its own pipe: (body, None) if it succeeded,
+        (body, error) if it reported a failure or died."""
+        fd = self._own_fds[w]
+        header = read_exact(fd, HEADER.size)
+        if len(header) < HEADER.size:
+            return b"", self._died(w, command)
+        status, length = HEADER.unpack(header)
+        body = read_exact(fd, length) if length else b""
+        if len(body) < length:
+            return body, self._died(w, command)
+        if status == STATUS_ERROR:
+            text = body.decode("utf-8", "replace")
+            return body, WorkerError(w, self._procs[w].pid, command, text)
+        return body, None
 
     def _receive_all(self, opcode: bytes) -> list[bytes]:
         """Every worker's reply body, in order; raises the first failure after reading all."""
         replies: list[bytes] = []
         errors: list[WorkerError] = []
-        for w, reader in enumerate(self._readers):
-            header = reader.read(HEADER.size)
-            if len(header) < HEADER.size:
-                errors.append(self._died(w, _COMMAND_NAMES[opcode]))
-                replies.append(b"")
-                continue
-            status, length = HEADER.unpack(header)
-            body = reader.read(length) if length else b""
-            if len(body) < length:
-                errors.append(self._died(w, _COMMAND_NAMES[opcode]))
-            elif status == STATUS_ERROR:
-                text = body.decode("utf-8", "replace")
-                errors.append(WorkerError(w, self._procs[w].pid, _COMMAND_NAMES[opcode], text))
+        for w in range(self.num_envs):
+            body, error = self._read_reply(w, _COMMAND_NAMES[opcode])
+            if error is not None:
+                errors.append(error)
             replies.append(body)
         if errors:
             raise errors[0]
