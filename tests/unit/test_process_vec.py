@@ -118,6 +118,31 @@ def test_steps_match_in_process_envs_with_same_step_autoreset(env: ProcessVecEnv
     assert ends == 2
 
 
+def test_step_async_then_wait_equals_step_and_guards_its_order() -> None:
+    """A step split in two (the trainer books the last step while the workers run the next)
+    gives what step() gives; anything else in between is refused, and the env stays usable."""
+    rng = np.random.default_rng(1)
+    with make_env() as split, make_env() as whole:
+        split.reset(seed=5)
+        whole.reset(seed=5)
+        for _ in range(2 * EPISODE + 1):
+            actions = rng.integers(0, 2, size=3)
+            split.step_async(actions)
+            with pytest.raises(RuntimeError, match="step is in progress"):
+                split.step_async(actions)
+            with pytest.raises(RuntimeError, match="step is in progress"):
+                split.get_state()
+            got, want = split.step_wait(), whole.step(actions)
+            for a, b in zip(got[:4], want[:4], strict=True):
+                np.testing.assert_array_equal(a, b)
+            assert got[4].keys() == want[4].keys()
+            for key in got[4]:
+                np.testing.assert_array_equal(got[4][key], want[4][key])
+        with pytest.raises(RuntimeError, match="without step_async"):
+            split.step_wait()
+        split.get_state()  # usable again after the wait
+
+
 def test_final_obs_rows_of_running_envs_hold_current_obs() -> None:
     worker_kwargs = [{"seed": 0, "episode_length": 2}, {"seed": 1, "episode_length": 3}]
     with ProcessVecEnv(FACTORY, worker_kwargs, OBS_SPACE, spaces.Discrete(2)) as env:

@@ -350,6 +350,7 @@ class ProcessVecEnv(VectorEnv):
         self._obs_shape = tuple(single_observation_space.shape)
         self._obs_nbytes = int(np.prod(self._obs_shape, dtype=np.int64)) * self._obs_dtype.itemsize
         self._needs_reset = True
+        self._stepping = False  # between step_async() and step_wait()
 
         self._procs: list[subprocess.Popen[bytes]] = []
         self._fds: list[int] = []  # ours to close, apart from the workers' stdin/stdout
@@ -455,6 +456,8 @@ class ProcessVecEnv(VectorEnv):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Advance every worker's environment by one step (workers run in parallel).
 
+        The same as `step_async` then `step_wait`.
+
         Args:
             actions: Shape (N,) integers for a Discrete action space, (N, *shape) for a Box.
 
@@ -467,18 +470,37 @@ class ProcessVecEnv(VectorEnv):
             ValueError: Actions of the wrong shape, type or range.
             WorkerError: A worker failed (every worker is then shut down).
         """
+        self.step_async(actions)
+        return self.step_wait()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        """Start a step: the workers run it while the caller does other work, until
+        `step_wait`. Raises as `step` does; no other call may come in between."""
         self._check_open()
         if self._needs_reset:
             raise RuntimeError("call reset() before step()")
         actions = self._check_actions(actions)
-        block = self._block
         try:  # as _closing_on_error(), inline on this hot path
-            block.actions[...] = actions
+            self._block.actions[...] = actions
             for w, fd in enumerate(self._command_fds):
                 try:
                     os.write(fd, OP_STEP)
                 except BrokenPipeError:
                     raise self._died(w, "step") from None
+        except BaseException:
+            self.close()
+            raise
+        self._stepping = True
+
+    def step_wait(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Finish the step `step_async` started; returns what `step` returns."""
+        if not self._stepping:
+            raise RuntimeError("step_wait() without step_async()")
+        self._stepping = False
+        block = self._block
+        try:
             self._wait_for_step()
         except BaseException:
             self.close()
@@ -558,6 +580,8 @@ class ProcessVecEnv(VectorEnv):
     def _check_open(self) -> None:
         if self.closed or not self._finalizer.alive:
             raise RuntimeError("the environment is closed")
+        if self._stepping:
+            raise RuntimeError("a step is in progress: call step_wait() first")
 
     def _check_actions(self, actions: Any) -> np.ndarray:
         actions = np.asarray(actions)

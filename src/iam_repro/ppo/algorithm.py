@@ -84,6 +84,7 @@ class PPO:
         self.device = torch.device(device)
         self._seed = seed
         self._envs = envs
+        self._envs_step = EnvStep(envs)
         self._policy = policy.to(self.device)
         self._optimizer = FlatAdam(
             self._policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_epsilon
@@ -226,16 +227,21 @@ class PPO:
         with torch.inference_mode():
             while slot < rollout.slots and self._step < self.steps_per_worker:
                 state = _reset_where(self._recurrent, self._episode_start)
+                # State was reset just above, so the model need not check episode starts.
+                logits, value, self._recurrent = self._policy(self._obs[None], state, None)
+                actions, log_probs = sample_actions(logits[0], self._sampler)
+                self._envs_step.start(actions)
+                # The slot's inputs and outputs are stored while worker processes step.
                 rollout.obs_host[slot] = self._obs_host
                 rollout.episode_start[slot] = self._episode_start
                 rollout.episode_step[slot] = self._episode_step
                 rollout.valid[slot] = True
                 for stored, s in zip(rollout.states, state, strict=True):
                     stored[slot] = s
-                # State was reset just above, so the model need not check episode starts.
-                logits, value, self._recurrent = self._policy(self._obs[None], state, None)
-                actions, log_probs = sample_actions(logits[0], self._sampler)
-                obs, rewards, terminated, truncated, info = self._envs.step(actions)
+                rollout.actions_host[slot] = actions
+                rollout.log_probs_host[slot] = log_probs
+                rollout.values[slot] = value[0]
+                obs, rewards, terminated, truncated, info = self._envs_step.finish()
                 dones = np.logical_or(terminated, truncated)
                 self._step += 1
                 # The monitor logs what the env says an episode is (Atari: the whole game and
@@ -246,9 +252,6 @@ class PPO:
                 )
                 if finished is not None:
                     ended.append(finished)
-                rollout.actions_host[slot] = actions
-                rollout.log_probs_host[slot] = log_probs
-                rollout.values[slot] = value[0]
                 rollout.rewards[slot] = rewards
                 rollout.dones[slot] = dones
                 self._episode_start = dones
@@ -444,6 +447,32 @@ class PPO:
             self._begin_episodes(fresh)
             self._episodes.returns[:] = 0.0
             self._episodes.lengths[:] = 0
+
+
+class EnvStep:
+    """One env step in two halves, so that the rollout's bookkeeping runs while the envs step.
+
+    Envs in worker processes (`step_async`/`step_wait`, e.g. traffic's `ProcessVecEnv`) start
+    the step in `start()` and the caller's work overlaps theirs; an in-process env steps in
+    `finish()`. The order of every computation, hence every result, is the same either way.
+    """
+
+    def __init__(self, envs: VectorEnv) -> None:
+        self._envs = envs
+        self._async = callable(getattr(envs, "step_async", None))
+        self._actions: np.ndarray | None = None
+
+    def start(self, actions: np.ndarray) -> None:
+        if self._async:
+            self._envs.step_async(actions)
+        else:
+            self._actions = actions
+
+    def finish(self) -> tuple[Any, ...]:
+        if self._async:
+            return self._envs.step_wait()
+        actions, self._actions = self._actions, None
+        return self._envs.step(actions)
 
 
 def _reset_where(state: State, episode_start: np.ndarray) -> State:
