@@ -1,18 +1,21 @@
 """Training throughput per model, against the machine's compute-bound limit.
 
     .venv/bin/python benchmarks/bench_training.py [--experiment warehouse|traffic|breakout_flicker]
-        [--steps 4096]
+        [--steps 8192] [--models FNN1 IAM] [--repeats 3]
 
 For each model of the experiment, one short PPO run on one torch thread through the same
 `train()` the pipeline uses, reporting transitions/s. The compute-bound limit of the same model
 is its matmul FLOPs per update (counted by torch's FlopCounterMode: 128 rollout forwards of the
 8 workers, plus num_epoch x num_minibatches forward+backward passes) divided by this machine's
 measured single-thread matmul rate. The ratio says how close the loop gets to pure arithmetic.
+With ``--repeats N`` each model trains N times, each run against a rate measured just before it,
+and the table gives the median ratio and its range (the median run's figures beside it).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -84,15 +87,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--experiment", default="warehouse")
     parser.add_argument("--steps", type=int, default=8192, help="per-worker steps per model")
     parser.add_argument("--models", nargs="*", help="subset of model names")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="runs per model; the table gives the median and the range of the ratios",
+    )
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
     runs = paper_runs(args.experiment)
-    rate = matmul_rate()
-    print(f"single-thread matmul rate: {rate / 1e9:.1f} GFLOP/s  (torch {torch.__version__})")
+    print(f"torch {torch.__version__}, 1 thread, {args.repeats} run(s) per model")
     print(
-        f"{'model':<11} {'transitions/s':>14} {'bound /s':>10} {'ratio':>6} "
-        f"{'rollout %':>9} {'GFLOP/update':>13}"
+        f"{'model':<11} {'transitions/s':>14} {'GFLOP/s':>8} {'bound /s':>10} {'ratio':>6} "
+        f"{'range':>11} {'rollout %':>9} {'GFLOP/update':>13}"
     )
     for run in runs:
         if args.models and run.model not in args.models:
@@ -105,16 +113,27 @@ def main(argv: list[str] | None = None) -> None:
         flops = update_flops(
             resolved["model"], ppo, obs_dim, ENV_ACTIONS[env.name], env.frame_shape
         )
+        # The machine's speed drifts (a shared VM: +-10 % between minutes), so every run is
+        # put against a matmul rate measured just before it.
+        measured = []  # (transitions/s, matmul rate, rollout share)
+        for _ in range(args.repeats):
+            rate = matmul_rate(seconds=0.5)
+            with tempfile.TemporaryDirectory() as tmp:
+                metrics = train(
+                    resolved,
+                    Path(tmp) / "monitor.csv",
+                    emit=lambda _l: None,
+                    progress_interval_s=1e9,
+                )
+            busy = metrics["rollout_s"] + metrics["update_s"]
+            measured.append((metrics["transitions_per_s"], rate, metrics["rollout_s"] / busy))
+        ratios = sorted(sps * flops / (ppo.transitions_per_update * r) for sps, r, _ in measured)
+        sps, rate, rollout_share = sorted(measured)[len(measured) // 2]
         bound = ppo.transitions_per_update / (flops / rate)
-        with tempfile.TemporaryDirectory() as tmp:
-            metrics = train(
-                resolved, Path(tmp) / "monitor.csv", emit=lambda _l: None, progress_interval_s=1e9
-            )
-        sps = metrics["transitions_per_s"]
-        rollout_share = 100 * metrics["rollout_s"] / (metrics["rollout_s"] + metrics["update_s"])
         print(
-            f"{run.model:<11} {sps:>14,.0f} {bound:>10,.0f} {sps / bound:>6.2f} "
-            f"{rollout_share:>8.0f}% {flops / 1e9:>13.2f}"
+            f"{run.model:<11} {sps:>14,.0f} {rate / 1e9:>8.1f} {bound:>10,.0f} "
+            f"{statistics.median(ratios):>6.2f} {ratios[0]:>5.2f}-{ratios[-1]:<5.2f} "
+            f"{100 * rollout_share:>8.0f}% {flops / 1e9:>13.2f}"
         )
 
 

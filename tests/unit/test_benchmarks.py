@@ -1,0 +1,72 @@
+"""benchmarks/fingerprint.py (the guard rail of speed work) and bench_training.py, run on tiny
+budgets: the fingerprint is the training's result and nothing else, and the benchmark runs."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+STEPS = ["--steps", "128"]  # one update of 8 x 128 transitions
+
+
+def _script(name: str) -> Iterator[ModuleType]:
+    """A benchmark module, imported as its script would be (benchmarks/ on sys.path)."""
+    threads = torch.get_num_threads()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        yield importlib.import_module(name)
+    torch.set_num_threads(threads)  # the scripts train on one thread
+
+
+@pytest.fixture(scope="module")
+def fingerprint() -> Iterator[ModuleType]:
+    yield from _script("fingerprint")
+
+
+@pytest.fixture(scope="module")
+def bench_training() -> Iterator[ModuleType]:
+    yield from _script("bench_training")
+
+
+def test_fingerprints_repeat_and_catch_any_change(fingerprint, tmp_path, capsys):
+    saved = tmp_path / "before.json"
+    args = ["--models", "FNN1", *STEPS]
+    assert fingerprint.main([*args, "--save", str(saved)]) == 0
+    prints = json.loads(saved.read_text())["FNN1"]
+    assert set(prints) == {"monitor", "weights"}
+    assert fingerprint.main([*args, "--compare", str(saved)]) == 0  # training is deterministic
+    assert "same" in capsys.readouterr().out
+
+    # One changed bit in the weights' digest, as a changed result would give: reported, rc 1.
+    saved.write_text(json.dumps({"FNN1": {**prints, "weights": "0" + prints["weights"][1:]}}))
+    assert fingerprint.main([*args, "--compare", str(saved)]) == 1
+    captured = capsys.readouterr()
+    assert "CHANGED" in captured.out and "FNN1" in captured.err
+
+
+def test_monitor_digest_ignores_wall_time_only(fingerprint, tmp_path):
+    header = '#{"t_start": 1.0, "env_id": "warehouse"}\nr,l,t,worker,step\n'
+    log = tmp_path / "monitor.csv"
+    log.write_text(header + "13.0,100,0.5,0,100\n")
+    first = fingerprint.monitor_digest(log)
+    log.write_text(header.replace("1.0", "2.0") + "13.0,100,9.25,0,100\n")
+    assert fingerprint.monitor_digest(log) == first
+    log.write_text(header + "12.0,100,0.5,0,100\n")
+    assert fingerprint.monitor_digest(log) != first
+
+
+def test_bench_training_prints_a_ratio_per_model(bench_training, capsys):
+    bench_training.main(["--models", "FNN1", "IAM", *STEPS, "--repeats", "2"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["FNN1", "IAM"]
+    for row in rows:
+        transitions_per_s, ratio = float(row[1].replace(",", "")), float(row[4])
+        low, high = (float(x) for x in row[5].split("-"))
+        assert transitions_per_s > 0 and 0 < low <= ratio <= high
