@@ -16,10 +16,11 @@ may run as a Snakemake script whose ``__main__`` must not be re-imported by a sp
 forking a process that runs torch threads is unsafe. The worker (``iam_repro.envs.process_worker``)
 imports neither torch nor the caller's script, so it starts in a fraction of a second.
 
-Step protocol (the hot path; the worker module has the details). The step data live in one
-shared-memory block (:class:`StepBlock`: actions, observations, final observations, rewards,
-terminated, truncated; one row per worker), an anonymous file (``memfd_create``, else an unlinked
-temporary file) that parent and workers map; it has no name, so nothing is left to clean up
+Step protocol (the hot path; the worker module has the details, ``process_protocol`` the wire
+format). The step data live in one shared-memory block
+(:class:`~iam_repro.envs.process_protocol.StepBlock`: actions, observations, final observations,
+rewards, terminated, truncated; one row per worker), an anonymous file (``memfd_create``, else an
+unlinked temporary file) that parent and workers map; it has no name, so nothing is left to clean up
 whatever way the processes end. A step writes every worker's action into the block, wakes each
 worker with one byte on its own command pipe (its stdin), then waits until every worker has
 written its results into its row and sent a two-byte token (its index) into one reply pipe
@@ -46,15 +47,12 @@ since the pipes are then out of step.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import mmap
 import os
 import pickle
 import select
-import struct
 import subprocess
 import sys
-import tempfile
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -65,148 +63,29 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-__all__ = ["ProcessVecEnv", "StepBlock", "WorkerError"]
+from iam_repro.envs.process_protocol import (
+    COMMAND_NAMES,
+    HEADER,
+    MAX_WORKERS,
+    OP_CLOSE,
+    OP_GET_STATE,
+    OP_INIT,
+    OP_RESET,
+    OP_SET_STATE,
+    OP_STEP,
+    RESET_BODY,
+    STATUS_ERROR,
+    TOKEN,
+    StepBlock,
+    above_stdio,
+    anonymous_file,
+    read_exact,
+    write_all,
+)
 
-# ---------------------------------------------------------------------- protocol (see the worker)
-# Defined here, not in the worker module: the package must never import the module that runs as
-# ``python -m`` (runpy would warn in every worker once ``iam_repro.envs`` imports this file).
-HEADER = struct.Struct("<cI")  # opcode/status, body length (framed messages)
-LENGTH = struct.Struct("<I")  # the body length alone, after an opcode byte
-RESET_BODY = struct.Struct("<?q")  # has seed, seed
-TOKEN = struct.Struct("<H")  # a worker's "step done" token in the shared reply pipe: its index
-MAX_WORKERS = 1 << (8 * TOKEN.size)
-OP_INIT = b"i"
-OP_RESET = b"r"
-OP_STEP = b"s"  # alone, unframed: the step's data are in the shared block
-OP_GET_STATE = b"g"
-OP_SET_STATE = b"t"
-OP_CLOSE = b"c"
-STATUS_OK = b"k"
-STATUS_ERROR = b"e"
+__all__ = ["ProcessVecEnv", "WorkerError"]
 
 WORKER_MODULE = "iam_repro.envs.process_worker"
-_COMMAND_NAMES = {
-    OP_INIT: "init",
-    OP_RESET: "reset",
-    OP_STEP: "step",
-    OP_GET_STATE: "get_state",
-    OP_SET_STATE: "set_state",
-}
-_ALIGN = 64  # every array of the block starts on its own cache line
-
-
-class StepBlock:
-    """Numpy views of the shared step block, the same layout in the parent and the workers.
-
-    One row per worker: ``actions`` (N, *action_shape), ``obs`` and ``final_obs`` (N,
-    *obs_shape), ``rewards`` float64 (N,), ``terminated`` and ``truncated`` bool (N,). A row is
-    written by one side at a time: actions by the parent before it wakes the worker, the rest by
-    the worker before it sends its token (``final_obs`` only when the step ended an episode).
-
-    Args:
-        buffer: A writable buffer of at least :meth:`nbytes` bytes (the mapped file).
-        num_envs: Number of workers N.
-        obs_shape, obs_dtype, action_shape, action_dtype: One environment's spaces.
-    """
-
-    def __init__(
-        self,
-        buffer: Any,
-        num_envs: int,
-        obs_shape: tuple[int, ...],
-        obs_dtype: Any,
-        action_shape: tuple[int, ...],
-        action_dtype: Any,
-    ) -> None:
-        offset = 0
-        views = {}
-        for name, dtype, shape in self._fields(
-            num_envs, obs_shape, obs_dtype, action_shape, action_dtype
-        ):
-            count = int(np.prod(shape, dtype=np.int64))
-            views[name] = np.frombuffer(buffer, dtype, count, offset).reshape(shape)
-            offset += -(-count * dtype.itemsize // _ALIGN) * _ALIGN
-        self.actions: np.ndarray = views["actions"]
-        self.obs: np.ndarray = views["obs"]
-        self.final_obs: np.ndarray = views["final_obs"]
-        self.rewards: np.ndarray = views["rewards"]
-        self.terminated: np.ndarray = views["terminated"]
-        self.truncated: np.ndarray = views["truncated"]
-
-    @staticmethod
-    def _fields(
-        num_envs: int,
-        obs_shape: tuple[int, ...],
-        obs_dtype: Any,
-        action_shape: tuple[int, ...],
-        action_dtype: Any,
-    ) -> list[tuple[str, np.dtype, tuple[int, ...]]]:
-        n, obs = num_envs, (num_envs, *obs_shape)
-        return [
-            ("actions", np.dtype(action_dtype), (n, *action_shape)),
-            ("obs", np.dtype(obs_dtype), obs),
-            ("final_obs", np.dtype(obs_dtype), obs),
-            ("rewards", np.dtype(np.float64), (n,)),
-            ("terminated", np.dtype(bool), (n,)),
-            ("truncated", np.dtype(bool), (n,)),
-        ]
-
-    @classmethod
-    def nbytes(cls, *args: Any) -> int:
-        """Size of the block for the same arguments as the constructor's, less the buffer."""
-        total = 0
-        for _, dtype, shape in cls._fields(*args):
-            total += -(-int(np.prod(shape, dtype=np.int64)) * dtype.itemsize // _ALIGN) * _ALIGN
-        return total
-
-
-def _anonymous_file(size: int) -> int:
-    """A file descriptor of a fresh ``size``-byte file with no name (nothing to clean up)."""
-    memfd_create = getattr(os, "memfd_create", None)
-    fd = -1
-    if memfd_create is not None:
-        with contextlib.suppress(OSError):  # e.g. a seccomp filter that forbids it
-            fd = memfd_create("iam-repro-step-block")
-    if fd < 0:
-        with tempfile.TemporaryFile() as file:  # unlinked at once on POSIX
-            fd = os.dup(file.fileno())
-    fd = _above_stdio(fd)
-    try:
-        os.ftruncate(fd, size)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _above_stdio(fd: int) -> int:
-    """``fd``, or a copy numbered 3 or more if it is 0, 1 or 2 (a parent started with a standard
-    stream closed): a descriptor passed to a worker must not collide with its stdin/stdout."""
-    if fd > 2:
-        return fd
-    try:
-        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
-    finally:
-        os.close(fd)
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """``os.write`` until every byte is written (a pipe may take a large write in parts)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def read_exact(fd: int, size: int) -> bytes:
-    """``size`` bytes from ``fd``, or fewer if the end of input comes first."""
-    chunks = []
-    while size > 0:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 class WorkerError(RuntimeError):
@@ -361,12 +240,12 @@ class ProcessVecEnv(VectorEnv):
         try:
             layout = (n, self._obs_shape, self._obs_dtype, self._action_shape, self._action_dtype)
             size = StepBlock.nbytes(*layout)
-            block_fd = _anonymous_file(size)
+            block_fd = anonymous_file(size)
             self._fds.append(block_fd)
             self._block = StepBlock(mmap.mmap(block_fd, size), *layout)
             reply_fd, reply_write_fd = os.pipe()
             self._fds.append(reply_fd)
-            reply_write_fd = _above_stdio(reply_write_fd)
+            reply_write_fd = above_stdio(reply_write_fd)
             self._fds.append(reply_write_fd)
             self._command_fds: list[int] = []  # the workers' stdin
             self._own_fds: list[int] = []  # the workers' stdout: framed replies, errors, EOF
@@ -657,7 +536,7 @@ class ProcessVecEnv(VectorEnv):
         try:
             write_all(self._command_fds[w], HEADER.pack(opcode, len(body)) + body)
         except BrokenPipeError:
-            raise self._died(w, _COMMAND_NAMES[opcode]) from None
+            raise self._died(w, COMMAND_NAMES[opcode]) from None
 
     def _read_reply(self, w: int, command: str) -> tuple[bytes, WorkerError | None]:
         """Worker ``w``'s next framed reply on its own pipe: (body, None) if it succeeded,
@@ -680,7 +559,7 @@ class ProcessVecEnv(VectorEnv):
         replies: list[bytes] = []
         errors: list[WorkerError] = []
         for w in range(self.num_envs):
-            body, error = self._read_reply(w, _COMMAND_NAMES[opcode])
+            body, error = self._read_reply(w, COMMAND_NAMES[opcode])
             if error is not None:
                 errors.append(error)
             replies.append(body)

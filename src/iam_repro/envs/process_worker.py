@@ -2,9 +2,9 @@
 
 Run as ``python -m iam_repro.envs.process_worker <index> <block fd> <reply fd>`` by the parent,
 never by hand. The worker inherits two descriptors besides its stdin/stdout pipes: the anonymous
-file of the shared step block (:class:`~iam_repro.envs.process_vec.StepBlock`), which it maps
+file of the shared step block (:class:`~iam_repro.envs.process_protocol.StepBlock`), which it maps
 once and closes, and the write end of the reply pipe that all workers share. The constants live
-in ``process_vec``, imported by both sides, so they cannot drift apart.
+in ``process_protocol``, imported by both sides, so they cannot drift apart.
 
 Steps (the hot path), no framing and no copies through pipes:
 
@@ -53,8 +53,8 @@ Why the worker guards its streams and signals:
 - End of input (the parent exited, even by ``kill -9``) ends the worker at once, closing its
   environment; so does a closed reply pipe (the parent has shut down mid-step).
 
-The worker imports numpy and gymnasium (through ``process_vec``) but never torch: it starts in a
-fraction of a second.
+The worker imports numpy and gymnasium (through the ``iam_repro.envs`` package) but never torch:
+it starts in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ from typing import Any
 
 import numpy as np
 
-from iam_repro.envs.process_vec import (
+from iam_repro.envs.process_protocol import (
     HEADER,
     LENGTH,
     OP_CLOSE,
