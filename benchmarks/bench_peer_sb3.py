@@ -134,7 +134,7 @@ class _RolloutTimer(BaseCallback):
 
 def fnn1_config(steps_per_worker: int) -> dict[str, Any]:
     """The warehouse FNN1 run's resolved config, cut to `steps_per_worker`."""
-    (run,) = [r for r in paper_runs(EXPERIMENT) if r.model == MODEL]
+    (run,) = paper_runs(EXPERIMENT, [MODEL])
     return with_steps(run, steps_per_worker)
 
 

@@ -96,15 +96,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
-    runs = paper_runs(args.experiment)
     print(f"torch {torch.__version__}, 1 thread, {args.repeats} run(s) per model")
     print(
         f"{'model':<11} {'transitions/s':>14} {'GFLOP/s':>8} {'bound /s':>10} {'ratio':>6} "
         f"{'range':>11} {'rollout %':>9} {'GFLOP/update':>13}"
     )
-    for run in runs:
-        if args.models and run.model not in args.models:
-            continue
+    for run in paper_runs(args.experiment, args.models):
         resolved = with_steps(run, args.steps)
         ppo = PPOConfig.from_dict(resolved["ppo"])
         env = ENVS[resolved["env"]["name"]]

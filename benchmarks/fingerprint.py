@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     expected = json.loads(args.compare.read_text()) if args.compare else {}
     found, changed = {}, []
-    for run in paper_runs(args.experiment):
-        if args.models and run.model not in args.models:
-            continue
+    for run in paper_runs(args.experiment, args.models):
         found[run.model] = prints = fingerprint(with_steps(run, args.steps))
         before = expected.get(run.model)
         verdict = "" if before is None else ("same" if before == prints else "CHANGED")

@@ -1,15 +1,17 @@
 """The runs a benchmark trains, resolved as the pipeline resolves them; shared by
-bench_training.py and bench_peer_sb3.py.
+bench_training.py, bench_peer_sb3.py and fingerprint.py.
 
 An experiment's runs come from config/config.yaml and config/experiments/ under the `paper`
-preset (every model of the experiment, seed 0); `with_steps` gives a copy of a run's resolved
-config with a shorter budget. The learning-rate and clip-range schedule stays the paper's
-(`budget.schedule_steps_per_worker`), so a short benchmark run is the first part of a paper run.
+preset (seed 0; every model of the experiment, or those named); `with_steps` gives a copy of a
+run's resolved config with a shorter budget. The learning-rate and clip-range schedule stays the
+paper's (`budget.schedule_steps_per_worker`), so a short benchmark run is the first part of a
+paper run.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,9 @@ from iam_repro.config import Run, load_config, load_experiments, runs_table
 REPO = Path(__file__).resolve().parents[1]
 
 
-def paper_runs(experiment: str, *, seed: int = 0) -> list[Run]:
-    """Every model's run of `experiment` with this seed under the `paper` preset."""
+def paper_runs(experiment: str, models: Sequence[str] | None = None, *, seed: int = 0) -> list[Run]:
+    """The runs of `experiment` with this seed under the `paper` preset: every model's, or
+    only those of the models named (empty or None: all)."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config.update(
         preset="paper",
@@ -29,7 +32,11 @@ def paper_runs(experiment: str, *, seed: int = 0) -> list[Run]:
         experiments_dir=str(REPO / "config" / "experiments"),
     )
     pipeline = load_config(config)
-    return [r for r in runs_table(load_experiments(pipeline), "paper") if r.seed == seed]
+    return [
+        r
+        for r in runs_table(load_experiments(pipeline), "paper")
+        if r.seed == seed and (not models or r.model in models)
+    ]
 
 
 def with_steps(run: Run, steps_per_worker: int) -> dict[str, Any]:
