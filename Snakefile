@@ -27,6 +27,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join([SRC, *_OTHER_PATHS]))
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/baseline.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/report.smk"

@@ -262,6 +262,17 @@ def test_rolling_figure_states_the_window_of_its_table() -> None:
         rolling_window(ROLLING.assign(window_episodes=[50] * 6 + [100]))
 
 
+def test_rolling_figure_marks_the_random_policy() -> None:
+    (ax,) = figure_rolling(ROLLING, "warehouse", roles=ROLES, random_level=1.25).axes
+    (line,) = [line for line in ax.lines if line.get_gid() == "uniform random"]
+    assert list(line.get_ydata()) == [1.25, 1.25] and line.get_linestyle() == "--"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == "uniform random (1.25)"
+    for missing in (None, float("nan")):
+        (bare,) = figure_rolling(ROLLING, "warehouse", random_level=missing).axes
+        assert not [line for line in bare.lines if line.get_gid() == "uniform random"]
+
+
 def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
     # A fresh interpreter, since another test may have imported pyplot into this one: pyplot
     # would switch global backend state and keep every figure alive in its registry.

@@ -89,7 +89,9 @@ PAPER = pd.DataFrame(
 )
 
 
-def tables_of(run_dirs: list, threshold: float | None = 3.0, **settings) -> dict:
+def tables_of(
+    run_dirs: list, threshold: float | None = 3.0, random_returns=None, **settings
+) -> dict:
     return experiment_tables(
         load_runs(run_dirs),
         env="warehouse",
@@ -99,6 +101,7 @@ def tables_of(run_dirs: list, threshold: float | None = 3.0, **settings) -> dict
         threshold=threshold,
         settings=TableSettings(**settings),
         paper=PAPER,
+        random_returns=random_returns,
     )
 
 
@@ -135,6 +138,41 @@ def test_every_table_has_its_columns(
         ["LSTM", "lstm", "lstm", 1],
         ["IAM", "iam", "iam", 1],
     ]
+
+
+def test_each_run_against_the_random_policy(tmp_path: Path) -> None:
+    run_dirs = [
+        (model, seed, make_run(tmp_path / model / f"seed_{seed}", episodes))
+        for (model, seed), episodes in RUNS.items()
+    ]
+    random = np.array([2.0, 3.0])
+    tables = tables_of(run_dirs, random_returns=random, rolling_window_episodes=2)
+    summary = tables["random_policy.csv"]
+    assert summary[["episodes", "mean", "ci_low", "ci_high"]].values.tolist() == [
+        [2, 2.5, 2.0, 3.0]
+    ]
+    assert summary["std"].iloc[0] == pytest.approx(math.sqrt(0.5))
+    rows = tables["vs_random.csv"].set_index(["model", "seed"])
+    # Each run's last 2 episodes by end step (ties by worker), against a random mean of 2.5:
+    # IAM 0 [6, 100], IAM 1 [4, 8], LSTM 0 [1, 1], LSTM 1 [2, 9]. The CI ends are the
+    # extremes of the few possible resample means (e.g. LSTM 0: 1 - {2, 2.5, 3}).
+    expected = {
+        ("IAM", 0): (53.0, "above random"),
+        ("IAM", 1): (6.0, "above random"),
+        ("LSTM", 0): (1.0, "below random"),
+        ("LSTM", 1): (5.5, "not distinguishable"),
+    }
+    for run, (final, verdict) in expected.items():
+        row = rows.loc[run]
+        assert row["final_episodes"] == 2 and row["random_mean"] == 2.5
+        assert row["final_mean"] == final and row["diff"] == final - 2.5
+        assert row["verdict"] == verdict, run
+    assert (rows.loc[("LSTM", 0), "ci_low"], rows.loc[("LSTM", 0), "ci_high"]) == (-2.0, -1.0)
+    assert rows.loc[("LSTM", 1), "ci_low"] < 0 < rows.loc[("LSTM", 1), "ci_high"]
+    # Without random episodes both tables are empty, with their columns.
+    bare = tables_of(run_dirs, rolling_window_episodes=2)
+    for name in ("random_policy.csv", "vs_random.csv"):
+        assert bare[name].empty and tuple(bare[name].columns) == OUTPUT_COLUMNS[name]
 
 
 def test_runs_come_in_model_then_seed_order(

@@ -33,6 +33,7 @@ from iam_repro.config import (
     training_config,
     trajectory_digest,
 )
+from iam_repro.config.experiment import RANDOM_EPISODES
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_FILE = REPO / "config" / "config.yaml"
@@ -550,6 +551,28 @@ def test_key_of_another_model_kind():
         "models.FNN1.cell",
         "Allowed keys here: conv, frames, hidden, kind, ppo, role, scale_pixels.",
     )
+
+
+def test_random_episodes_preset_then_experiment_then_default():
+    data = warehouse(presets={"tiny": {"random_episodes": 3}, "plain": {}})
+    assert validate(data).random_episodes("tiny") == 3
+    assert validate(data).random_episodes("plain") == WAREHOUSE["random_episodes"]
+    del data["random_episodes"]
+    assert validate(data).random_episodes("plain") == RANDOM_EPISODES
+    # Analysis only: no run's resolved config (nor its digest) mentions it.
+    assert all("random_episodes" not in r.resolved for r in validate(data).runs("tiny"))
+
+
+@pytest.mark.parametrize("where", ["experiment", "preset"])
+def test_random_episodes_must_be_positive(where):
+    data = warehouse()
+    if where == "experiment":
+        data["random_episodes"] = 0
+        key = "random_episodes"
+    else:
+        data["presets"]["smoke"]["random_episodes"] = 0
+        key = "presets.smoke.random_episodes"
+    assert_error(experiment_error(data), SOURCE, key, "must be >= 1, got 0")
 
 
 def test_budget_as_a_string():

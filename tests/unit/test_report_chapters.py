@@ -129,6 +129,34 @@ def test_chapter_compute_reads_compute_models(tmp_path: Path, monkeypatch) -> No
     assert "traffic: not run in this build" in shown[-1]
 
 
+def test_rolling_section_compares_each_run_with_the_random_policy(
+    tmp_path: Path, monkeypatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(c, "show_html", shown.append)
+    tables = tmp_path / "tables" / "traffic"
+    c.show_rolling(tmp_path, "traffic")  # neither table: only the figure's notice
+    assert not any("random policy" in text for text in shown)
+    write(
+        tables / "random_policy.csv",
+        "episodes,mean,std,ci_low,ci_high\n100,-39.3,2.6,-39.8,-38.8\n",
+    )
+    write(
+        tables / "vs_random.csv",
+        "model,seed,final_episodes,final_mean,random_mean,diff,ci_low,ci_high,verdict\n"
+        "IAM,0,100,-12.5,-39.3,26.8,25.9,27.7,above random\n"
+        "LSTM,1,100,-39.5,-39.3,-0.2,-1.1,0.7,not distinguishable\n",
+    )
+    shown.clear()
+    c.show_rolling(tmp_path, "traffic")
+    note, table = shown[-2:]
+    assert "-39.30 [-39.80, -38.80] over 100 episodes" in note
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[-1])]
+    assert cells == ["LSTM", "1", "not distinguishable", "-39.50", "100", "-0.20 [-1.10, 0.70]"]
+    assert "verdict-reproduced" in table and "verdict-partly" in table
+
+
 def test_traffic_texts_come_from_the_packaged_calibration_and_reference() -> None:
     texts = c.traffic_texts()
     assert texts["random"] == "-39.9" and texts["random_std"] == "2.9"

@@ -77,6 +77,22 @@ def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run, experiment):
     assert sorted(summary["model"]) == models
     claims = pd.read_csv(tables / "claims.csv")
     assert set(claims["verdict"]) <= {"reproduced", "partly", "not reproduced", "not yet run"}
+    # The random policy (smoke: 8 episodes, one per worker) and every run against it.
+    random_episodes = pd.read_csv(results / "baselines" / experiment / "random_policy.csv")
+    assert random_episodes["worker"].tolist() == list(range(8))
+    assert set(random_episodes["length"]) == {episode_length}
+    random = pd.read_csv(tables / "random_policy.csv")
+    assert random["episodes"].tolist() == [8]
+    assert random["mean"].iloc[0] == pytest.approx(random_episodes["return"].mean())
+    vs_random = pd.read_csv(tables / "vs_random.csv")
+    assert sorted(zip(vs_random["model"], vs_random["seed"], strict=True)) == [
+        (m, s) for m in models for s in (0, 1)
+    ]
+    assert set(vs_random["verdict"]) <= {"above random", "not distinguishable", "below random"}
+    assert (
+        "Did each run end above a random policy?"
+        in (smoke_run / "report" / "_build" / "html" / f"{experiment}.html").read_text()
+    )
     for figure in ("fig5.png", "rolling.png"):
         assert (results / "figures" / experiment / figure).stat().st_size > 10_000
     run = f"{experiment}/{experiment}/IAM/seed_0"
@@ -107,6 +123,9 @@ def test_smoke_dag_trains_and_reports_flickering_breakout(smoke_run):
     assert pd.read_csv(results / "tables" / "breakout" / "claims.csv").empty  # no flicker
     page = (smoke_run / "report" / "_build" / "html" / "atari.html").read_text()
     assert "breakout_flicker" in page and "not available" in page
+    # Random play is scored by whole games (5 lives), like the runs' monitor logs.
+    games = pd.read_csv(results / "baselines" / "breakout_flicker" / "random_policy.csv")
+    assert len(games) == 8 and "Did each run end above a random policy?" in page
 
 
 def test_smoke_book_works_offline_in_a_browser(smoke_run):

@@ -4,7 +4,8 @@
 
 rule aggregate:
     input:
-        experiment_run_files,
+        runs=experiment_run_files,
+        random_policy=f"{RESULTS}/baselines/{{experiment}}/random_policy.csv",
     output:
         expand(f"{TABLES}/{{name}}.csv", name=TABLE_NAMES, allow_missing=True),
     log:

@@ -28,6 +28,7 @@ rule plot_rolling:
     input:
         rolling=f"{TABLES}/curves_rolling.csv",
         models=f"{TABLES}/models.csv",
+        random_policy=f"{TABLES}/random_policy.csv",
     output:
         f"{FIGURES}/rolling.png",
     log:

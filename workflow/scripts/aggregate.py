@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pandas as pd
+
 from iam_repro.analysis.tables import TableSettings, experiment_tables
 from iam_repro.config.deviations import deviations_table
 from iam_repro.io.atomic import write_csv_atomic
@@ -24,6 +26,7 @@ with user_errors(step), line_logger(sm.log[0]) as emit:
         max_step=sm.params.budget["steps_per_worker"],
         threshold=sm.params.threshold,
         settings=TableSettings.from_config(sm.params.aggregation),
+        random_returns=pd.read_csv(sm.input.random_policy)["return"].to_numpy(),
     )
     # The run.json configs were just checked to match these (config_digest).
     tables["deviations.csv"] = deviations_table((c["model_name"], c) for c in run_configs.values())

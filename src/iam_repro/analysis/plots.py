@@ -7,6 +7,7 @@ uses the Agg renderer for raster formats. Save with `iam_repro.io.save_figure_at
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -322,6 +323,7 @@ def figure_rolling(
     max_step: int | None = None,
     models: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
+    random_level: float | None = None,
 ) -> Figure:
     """An experiment's rolling-average learning curves (curves_rolling.csv), one panel.
 
@@ -336,12 +338,20 @@ def figure_rolling(
         roles: The experiment's roster, model -> role (models.csv).
         max_step: Budget in per-worker steps: the x-axis ends there (default: the last step).
         models, colors: As in `plot_rolling_curves`.
+        random_level: Mean return of a uniformly random policy (random_policy.csv), drawn as
+            a dashed line; None or NaN: no line.
 
     Returns:
         The figure (not registered with pyplot; save it with `save_figure_atomic`).
     """
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.add_subplot()
+    if random_level is not None and math.isfinite(random_level):
+        # Drawn first, so that the legend plot_rolling_curves makes lists it.
+        line = ax.axhline(
+            random_level, color="0.4", ls="--", lw=1, label=f"uniform random ({random_level:.3g})"
+        )
+        line.set_gid("uniform random")
     if max_step is None:
         max_step = int(rolling["step"].max()) if len(rolling) else 1
     plot_rolling_curves(

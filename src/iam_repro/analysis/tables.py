@@ -18,6 +18,11 @@ compute_models.csv          model, runs, wall_time_s, transitions_per_s, relativ
 claims.csv                  claim_id, claim, paper_value, reproduced_value, ci_low, ci_high,
                             tolerance, verdict, evidence  (check)
 models.csv                  model, role, kind, frames  (model of the experiment file)
+random_policy.csv           episodes, mean, std, ci_low, ci_high  (one row: a uniformly random
+                            policy in the experiment's env; empty without its episodes)
+vs_random.csv               model, seed, final_episodes, final_mean, random_mean, diff, ci_low,
+                            ci_high, verdict  (run: its last rolling-window episodes against
+                            the random policy's, `iam_repro.analysis.random_baseline`)
 =========================== ==================================================================
 
 Rows follow the registry's role order (fnn_1, fnn_k, lstm, lstm_fc, iam, iam_static), then
@@ -37,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from iam_repro.analysis.claims import CLAIMS_COLUMNS, claims_table, paper_final_value
@@ -48,6 +54,13 @@ from iam_repro.analysis.curves import (
     rolling_curve,
     step_grid,
     steps_to_threshold,
+)
+from iam_repro.analysis.random_baseline import (
+    RANDOM_POLICY_TABLE_COLUMNS,
+    VS_RANDOM_COLUMNS,
+    final_episode_returns,
+    random_policy_summary,
+    vs_random_row,
 )
 from iam_repro.analysis.roles import (
     MODELS_COLUMNS,
@@ -88,6 +101,8 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "compute_models.csv": COMPUTE_MODELS_COLUMNS,
     "claims.csv": CLAIMS_COLUMNS,
     "models.csv": MODELS_COLUMNS,
+    "random_policy.csv": RANDOM_POLICY_TABLE_COLUMNS,
+    "vs_random.csv": VS_RANDOM_COLUMNS,
 }
 """The tables `experiment_tables` returns and their columns, in order."""
 
@@ -212,6 +227,7 @@ def experiment_tables(
     env_options: Mapping[str, object] | None = None,
     settings: TableSettings = TableSettings(),
     paper: pd.DataFrame | None = None,
+    random_returns: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of one experiment (see the module docstring), keyed by file name.
 
@@ -228,6 +244,8 @@ def experiment_tables(
             7 to flickering Atari).
         settings: Rolling window, bootstrap and final-window settings.
         paper: The paper's Fig. 5 values of every env (default `load_paper_fig5()`).
+        random_returns: Episode returns of a uniformly random policy in the experiment's env
+            (rule random_baseline); None leaves random_policy.csv and vs_random.csv empty.
 
     Returns:
         The tables, keyed by file name (`OUTPUT_COLUMNS`).
@@ -241,7 +259,7 @@ def experiment_tables(
     grid = step_grid(max_step, settings.grid_spacing or summary_window)
     by_run = dict(iter(runs.episodes.groupby(["model", "seed"], sort=False)))
 
-    protocol_curves, rolling_curves, score_rows = [], [], []
+    protocol_curves, rolling_curves, score_rows, random_rows = [], [], [], []
     for run in facts.itertuples(index=False):
         episodes = by_run[(run.model, run.seed)].drop(columns=["model", "seed"])
         episodes = episodes.reset_index(drop=True)
@@ -256,6 +274,18 @@ def experiment_tables(
                 window_episodes=settings.rolling_window_episodes,
             )
         )
+        if random_returns is not None:
+            random_rows.append(
+                vs_random_row(
+                    run.model,
+                    run.seed,
+                    final_episode_returns(episodes, settings.rolling_window_episodes),
+                    random_returns,
+                    settings.confidence,
+                    settings.n_resamples,
+                    settings.seed,
+                )
+            )
         in_budget = protocol.loc[protocol["step"] <= max_step]
         score_rows.append(
             {
@@ -294,4 +324,12 @@ def experiment_tables(
             seed=settings.seed,
         ),
         "models.csv": models_table(roster),
+        "random_policy.csv": (
+            _frame([], "random_policy.csv")
+            if random_returns is None
+            else random_policy_summary(
+                random_returns, settings.confidence, settings.n_resamples, settings.seed
+            )
+        ),
+        "vs_random.csv": _frame(random_rows, "vs_random.csv"),
     }

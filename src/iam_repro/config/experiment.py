@@ -24,7 +24,10 @@ from iam_repro.config.schema import model_defaults
 from iam_repro.config.suggestions import choose_fix
 from iam_repro.config.types import ConfigError, Run
 
-__all__ = ["Experiment", "runs_dataframe", "runs_table"]
+__all__ = ["RANDOM_EPISODES", "Experiment", "runs_dataframe", "runs_table"]
+
+#: Episodes a uniformly random policy plays per experiment when its file does not say.
+RANDOM_EPISODES = 100
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,15 @@ class Experiment:
     def preset_seeds(self, preset: str) -> tuple[int, ...]:
         """The seeds a preset runs."""
         return tuple(self._preset(preset).get("seeds", self.spec["seeds"]))
+
+    def random_episodes(self, preset: str) -> int:
+        """Episodes of the uniformly random policy that the preset's "above random" check plays
+        (preset, then experiment, then :data:`RANDOM_EPISODES`)."""
+        return int(
+            self._preset(preset).get(
+                "random_episodes", self.spec.get("random_episodes", RANDOM_EPISODES)
+            )
+        )
 
     def resolve(self, model: str, preset: str, seed: int) -> dict[str, Any]:
         """The complete configuration of one run (layout: see :func:`runs_table`).

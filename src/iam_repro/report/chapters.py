@@ -26,6 +26,7 @@ from iam_repro.report.prose import (
     estimate_text,
     paper_reading_text,
     preset_note,
+    random_level_note,
     rolling_note,
     run_budget,
     seeds_text,
@@ -44,6 +45,7 @@ from iam_repro.report.tables_html import (
     compute_models_html,
     scores_html,
     summary_html,
+    vs_random_html,
 )
 
 
@@ -236,6 +238,17 @@ def show_rolling(results: Path, experiment: str) -> None:
     if _show_figure_or_notice(results, figure, "plot_rolling rule"):
         note = rolling_note(try_load_table(results, experiment, "curves_rolling"))
         show_html(f"<p>{html.escape(note)}</p>")
+    show_vs_random(results, experiment)
+
+
+def show_vs_random(results: Path, experiment: str) -> None:
+    """Display the random policy's level and each run's verdict against it (random_policy.csv,
+    vs_random.csv); nothing when the build has neither."""
+    random_note = random_level_note(try_load_table(results, experiment, "random_policy"))
+    vs_random = try_load_table(results, experiment, "vs_random")
+    if random_note is not None and vs_random is not None and len(vs_random):
+        show_html(f"<p>{html.escape(random_note)}</p>")
+        show_html(vs_random_html(vs_random, caption="Did each run end above a random policy?"))
 
 
 def show_chapter_summary(chapter: ChapterResults) -> None:

@@ -16,12 +16,16 @@ import pandas as pd
 from iam_repro.analysis.overview import normalise_verdict
 from iam_repro.report.formatting import as_float, format_value, is_missing
 
-#: Verdict words used in the claims tables, and the CSS class each is shown with.
+#: Verdict words used in the claims and vs-random tables, and the CSS class each is shown with.
 VERDICTS: dict[str, str] = {
     "reproduced": "verdict-reproduced",
     "partly": "verdict-partly",
     "not reproduced": "verdict-not-reproduced",
     "not yet run": "verdict-not-run",
+    # vs_random.csv (iam_repro.analysis.random_baseline): did a run end above chance?
+    "above random": "verdict-reproduced",
+    "not distinguishable": "verdict-partly",
+    "below random": "verdict-not-reproduced",
 }
 
 

@@ -13,7 +13,13 @@ import pandas as pd
 from iam_repro.analysis.fig5 import model_label
 from iam_repro.analysis.overview import claim_number, normalise_verdict
 from iam_repro.analysis.tables import rolling_window
-from iam_repro.report.formatting import MISSING, format_return, is_missing
+from iam_repro.report.formatting import (
+    MISSING,
+    RETURN_DECIMALS,
+    format_ci,
+    format_return,
+    is_missing,
+)
 from iam_repro.report.markup import VERDICTS
 
 
@@ -172,4 +178,20 @@ def rolling_note(rolling: pd.DataFrame | None) -> str:
         "seeds; thick: their mean). This is the curve most RL libraries log; the Fig. 5 "
         "comparison above follows the paper's protocol instead (the mean return of worker 0's "
         "episodes per window of steps), so the paper's values are not drawn here."
+    )
+
+
+def random_level_note(random_policy: pd.DataFrame | None) -> str | None:
+    """What the dashed line and the "above random" table compare with (random_policy.csv), or
+    None when this build has no random-policy episodes for the experiment."""
+    if random_policy is None or not len(random_policy):
+        return None
+    row = random_policy.iloc[0]
+    ci = format_ci(row["ci_low"], row["ci_high"], decimals=RETURN_DECIMALS)
+    return (
+        f"The dashed line is a uniformly random policy in the same environment: "
+        f"{format_return(row['mean'])} {ci} over {int(row['episodes']):,} episodes (95% CI of "
+        "the mean). The table below compares each run's last episodes of the rolling curve "
+        "with it, episode by episode (one run can answer whether its policy beats chance; "
+        "whether one model beats another is the claims' question, answered across seeds)."
     )

@@ -14,6 +14,7 @@ import pandas as pd
 from iam_repro.analysis.fig5 import model_label
 from iam_repro.reference.calibration import load_traffic_calibration
 from iam_repro.report.formatting import (
+    MISSING,
     RETURN_DECIMALS,
     estimate_with_ci,
     format_ci,
@@ -81,6 +82,16 @@ SCORE_COLUMNS = {
     "final_return": "final return",
     "auc": "area under the curve",
     "steps_to_threshold": "steps to threshold",
+}
+
+#: Headers of the per-run "above random" table (``vs_random.csv``).
+VS_RANDOM_COLUMNS = {
+    "label": "model",
+    "seed": "seed",
+    "verdict": "verdict",
+    "final_mean": "final return",
+    "final_episodes": "over episodes",
+    "diff": "minus random [95% CI]",
 }
 
 #: Headers of the deviations table.
@@ -153,6 +164,23 @@ def compute_runs_html(compute: pd.DataFrame, caption: str | None = None) -> str:
         caption=caption,
         formats=_COMPUTE_FORMATS,
     )
+
+
+def vs_random_html(vs_random: pd.DataFrame, caption: str | None = None) -> str:
+    """HTML table of ``vs_random.csv``: each run's final episodes against a random policy."""
+    # The difference with the returns' decimals (estimate_with_ci would shorten it).
+    frame = _with_labels(vs_random).assign(
+        diff=[
+            f"{format_return(d)} {format_ci(lo, hi, decimals=RETURN_DECIMALS)}".removesuffix(
+                f" {MISSING}"
+            )
+            for d, lo, hi in zip(
+                vs_random["diff"], vs_random["ci_low"], vs_random["ci_high"], strict=True
+            )
+        ],
+    )
+    formats = {"final_mean": format_return, "final_episodes": lambda v: format_fixed(v, 0)}
+    return html_table(frame, VS_RANDOM_COLUMNS, caption=caption, formats=formats)
 
 
 def scores_html(scores: pd.DataFrame, caption: str | None = None) -> str:

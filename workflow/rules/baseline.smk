@@ -1,0 +1,23 @@
+# A uniformly random policy in each experiment's environment: the level its runs must beat
+# (vs_random.csv, and the dashed line of the rolling figure).
+
+
+rule random_baseline:
+    output:
+        f"{RESULTS}/baselines/{{experiment}}/random_policy.csv",
+    log:
+        f"{LOGS}/random_baseline/{{experiment}}.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        env=experiment_setting("env"),
+        num_workers=lambda wildcards: experiment_setting("ppo")(wildcards)["num_workers"],
+        episodes=lambda wildcards: EXPERIMENTS[wildcards.experiment].random_episodes(
+            PIPELINE.preset
+        ),
+    script:
+        "../scripts/random_baseline.py"
