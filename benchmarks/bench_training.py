@@ -1,7 +1,7 @@
 """Training throughput per model, against the machine's compute-bound limit.
 
     .venv/bin/python benchmarks/bench_training.py [--experiment warehouse|traffic|breakout_flicker]
-        [--steps 8192] [--models FNN1 IAM] [--repeats 3]
+        [--steps 8192] [--models FNN1 IAM] [--repeats 3] [--device cpu|cuda]
 
 For each model of the experiment, one short PPO run on one torch thread through the same
 `train()` the pipeline uses, reporting transitions/s. The compute-bound limit of the same model
@@ -10,6 +10,8 @@ is its matmul FLOPs per update (counted by torch's FlopCounterMode: 128 rollout 
 measured single-thread matmul rate. The ratio says how close the loop gets to pure arithmetic.
 With ``--repeats N`` each model trains N times, each run against a rate measured just before it,
 and the table gives the median ratio and its range (the median run's figures beside it).
+With ``--device cuda`` the runs train on the GPU (the run config's `device`); the bound is a CPU
+thread's, so only transitions/s and the rollout share are printed.
 """
 
 from __future__ import annotations
@@ -93,16 +95,21 @@ def main(argv: list[str] | None = None) -> None:
         default=1,
         help="runs per model; the table gives the median and the range of the ratios",
     )
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: torch sees no CUDA device")
 
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, 1 thread, {args.repeats} run(s) per model")
+    where = torch.cuda.get_device_name() if args.device == "cuda" else "1 thread"
+    print(f"torch {torch.__version__}, {where}, {args.repeats} run(s) per model")
     print(
         f"{'model':<11} {'transitions/s':>14} {'GFLOP/s':>8} {'bound /s':>10} {'ratio':>6} "
         f"{'range':>11} {'rollout %':>9} {'GFLOP/update':>13}"
     )
     for run in paper_runs(args.experiment, args.models):
         resolved = with_steps(run, args.steps)
+        resolved["device"] = args.device
         ppo = PPOConfig.from_dict(resolved["ppo"])
         env = ENVS[resolved["env"]["name"]]
         single = env.obs_dim or env.frame_shape[0] * env.frame_shape[1]
@@ -126,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
             measured.append((metrics["transitions_per_s"], rate, metrics["rollout_s"] / busy))
         ratios = sorted(sps * flops / (ppo.transitions_per_update * r) for sps, r, _ in measured)
         sps, rate, rollout_share = sorted(measured)[len(measured) // 2]
+        if args.device != "cpu":  # a CPU thread's bound says nothing about a GPU run
+            print(
+                f"{run.model:<11} {sps:>14,.0f} {'—':>8} {'—':>10} {'—':>6} {'—':>11} "
+                f"{100 * rollout_share:>8.0f}% {flops / 1e9:>13.2f}"
+            )
+            continue
         bound = ppo.transitions_per_update / (flops / rate)
         print(
             f"{run.model:<11} {sps:>14,.0f} {rate / 1e9:>8.1f} {bound:>10,.0f} "

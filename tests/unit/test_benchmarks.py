@@ -70,3 +70,10 @@ def test_bench_training_prints_a_ratio_per_model(bench_training, capsys):
         transitions_per_s, ratio = float(row[1].replace(",", "")), float(row[4])
         low, high = (float(x) for x in row[5].split("-"))
         assert transitions_per_s > 0 and 0 < low <= ratio <= high
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a CPU-only machine")
+def test_bench_training_on_cuda_without_a_gpu_says_so(bench_training, capsys):
+    with pytest.raises(SystemExit):
+        bench_training.main(["--models", "FNN1", *STEPS, "--device", "cuda"])
+    assert "torch sees no CUDA device" in capsys.readouterr().err

@@ -105,3 +105,47 @@ def test_training_crosses_to_numpy_only_through_to_host(model, monkeypatch, tmp_
         resume=load_checkpoint(tmp_path / "checkpoint.pt"),
     )
     assert metrics["steps_per_worker"] == 512
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize(
+    "experiment, model",
+    [
+        ("warehouse", "FNN1"),
+        ("warehouse", "IAM"),
+        ("breakout_flicker", "FNN4"),
+        ("breakout_flicker", "IAM"),
+    ],
+)
+def test_a_gpu_run_is_stopped_resumed_and_finishes_on_the_gpu(experiment, model, tmp_path):
+    """The whole host/device path on a real GPU: rollout, update, checkpoint, resume."""
+    from iam_repro.io.monitor import read_monitor
+    from iam_repro.ppo.checkpoint import load_checkpoint
+    from iam_repro.ppo.trainer import TrainingInterrupted, train
+
+    runs = load_experiment(REPO / f"config/experiments/{experiment}.yaml").runs("smoke")
+    [resolved] = [r.resolved for r in runs if r.model == model and r.seed == 0]
+    steps = 512  # four updates: stopped after the second, resumed for the other two
+    resolved = {
+        **resolved,
+        "device": "cuda",
+        "budget": {**resolved["budget"], "steps_per_worker": steps},
+    }
+    calls = iter(range(10))
+    with pytest.raises(TrainingInterrupted):
+        train(
+            resolved,
+            tmp_path / "monitor.csv",
+            emit=lambda _: None,
+            checkpoint_path=tmp_path / "checkpoint.pt",
+            stop_requested=lambda: next(calls) == 1,
+        )
+    metrics = train(
+        resolved,
+        tmp_path / "monitor.csv",
+        emit=lambda _: None,
+        resume=load_checkpoint(tmp_path / "checkpoint.pt"),
+    )
+    assert metrics["device"].startswith("cuda") and metrics["steps_per_worker"] == steps
+    episodes = read_monitor(tmp_path / "monitor.csv")
+    assert len(episodes) > 0 and episodes["r"].notna().all()
