@@ -78,7 +78,7 @@ def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run, experiment):
     claims = pd.read_csv(tables / "claims.csv")
     assert set(claims["verdict"]) <= {"reproduced", "partly", "not reproduced", "not yet run"}
     # The random policy (smoke: 8 episodes, one per worker) and every run against it.
-    random_episodes = pd.read_csv(results / "baselines" / experiment / "random_policy.csv")
+    random_episodes = pd.read_csv(results / "baselines" / experiment / "random_episodes.csv")
     assert random_episodes["worker"].tolist() == list(range(8))
     assert set(random_episodes["length"]) == {episode_length}
     random = pd.read_csv(tables / "random_policy.csv")
@@ -124,7 +124,7 @@ def test_smoke_dag_trains_and_reports_flickering_breakout(smoke_run):
     page = (smoke_run / "report" / "_build" / "html" / "atari.html").read_text()
     assert "breakout_flicker" in page and "not available" in page
     # Random play is scored by whole games (5 lives), like the runs' monitor logs.
-    games = pd.read_csv(results / "baselines" / "breakout_flicker" / "random_policy.csv")
+    games = pd.read_csv(results / "baselines" / "breakout_flicker" / "random_episodes.csv")
     assert len(games) == 8 and "Did each run end above a random policy?" in page
 
 

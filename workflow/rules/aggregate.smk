@@ -5,7 +5,7 @@
 rule aggregate:
     input:
         runs=experiment_run_files,
-        random_policy=f"{RESULTS}/baselines/{{experiment}}/random_policy.csv",
+        random_episodes=f"{RESULTS}/baselines/{{experiment}}/random_episodes.csv",
     output:
         expand(f"{TABLES}/{{name}}.csv", name=TABLE_NAMES, allow_missing=True),
     log:

@@ -4,7 +4,7 @@
 
 rule random_baseline:
     output:
-        f"{RESULTS}/baselines/{{experiment}}/random_policy.csv",
+        f"{RESULTS}/baselines/{{experiment}}/random_episodes.csv",
     log:
         f"{LOGS}/random_baseline/{{experiment}}.log",
     conda:

@@ -26,7 +26,7 @@ with user_errors(step), line_logger(sm.log[0]) as emit:
         max_step=sm.params.budget["steps_per_worker"],
         threshold=sm.params.threshold,
         settings=TableSettings.from_config(sm.params.aggregation),
-        random_returns=pd.read_csv(sm.input.random_policy)["return"].to_numpy(),
+        random_returns=pd.read_csv(sm.input.random_episodes)["return"].to_numpy(),
     )
     # The run.json configs were just checked to match these (config_digest).
     tables["deviations.csv"] = deviations_table((c["model_name"], c) for c in run_configs.values())
