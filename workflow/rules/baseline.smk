@@ -15,9 +15,7 @@ rule random_baseline:
         runtime=60,
     params:
         env=experiment_setting("env"),
-        num_workers=lambda wildcards: experiment_setting("ppo")(wildcards)["num_workers"],
-        episodes=lambda wildcards: EXPERIMENTS[wildcards.experiment].random_episodes(
-            PIPELINE.preset
-        ),
+        num_workers=experiment_num_workers,
+        episodes=experiment_random_episodes,
     script:
         "../scripts/random_baseline.py"

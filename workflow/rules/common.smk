@@ -139,6 +139,16 @@ def experiment_setting(key):
     return lookup
 
 
+def experiment_num_workers(wildcards):
+    """Parallel environments of an experiment's runs (ppo.num_workers of its first run)."""
+    return experiment_setting("ppo")(wildcards)["num_workers"]
+
+
+def experiment_random_episodes(wildcards):
+    """Episodes the random-policy baseline plays (the preset's, else the experiment's)."""
+    return EXPERIMENTS[wildcards.experiment].random_episodes(PIPELINE.preset)
+
+
 def experiment_roster(wildcards):
     """Every model of an experiment file with its role, kind and frames (claims and figures
     find models by role)."""
