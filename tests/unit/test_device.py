@@ -62,6 +62,29 @@ def test_a_run_asking_for_a_missing_gpu_stops_before_writing_anything(monkeypatc
     assert list((tmp_path / "run").iterdir()) == []
 
 
+def stopped_and_resumed(resolved: dict, folder: Path) -> dict:
+    """Train `resolved` in `folder`, stop it at its second stop check (after the second
+    update), then resume it from the checkpoint to the end; the resumed run's metrics."""
+    from iam_repro.ppo.checkpoint import load_checkpoint
+    from iam_repro.ppo.trainer import TrainingInterrupted, train
+
+    calls = iter(range(10))
+    with pytest.raises(TrainingInterrupted):
+        train(
+            resolved,
+            folder / "monitor.csv",
+            emit=lambda _: None,
+            checkpoint_path=folder / "checkpoint.pt",
+            stop_requested=lambda: next(calls) == 1,
+        )
+    return train(
+        resolved,
+        folder / "monitor.csv",
+        emit=lambda _: None,
+        resume=load_checkpoint(folder / "checkpoint.pt"),
+    )
+
+
 @pytest.mark.parametrize("model", ["FNN8", "LSTM", "IAM"])
 def test_training_crosses_to_numpy_only_through_to_host(model, monkeypatch, tmp_path):
     """`.numpy()` on a CUDA tensor raises: with `device: cuda` the first update used to stop on
@@ -69,8 +92,6 @@ def test_training_crosses_to_numpy_only_through_to_host(model, monkeypatch, tmp_
     `to_host` (which moves the tensor to the host first) fails, through a whole run, a
     checkpoint and a resume -- so no such call is left, without needing a GPU."""
     from iam_repro.ppo import device as device_module
-    from iam_repro.ppo.checkpoint import load_checkpoint
-    from iam_repro.ppo.trainer import TrainingInterrupted, train
 
     numpy = torch.Tensor.numpy
 
@@ -89,21 +110,7 @@ def test_training_crosses_to_numpy_only_through_to_host(model, monkeypatch, tmp_
     experiment = load_experiment(REPO / "config/experiments/warehouse.yaml")
     [resolved] = [r.resolved for r in experiment.runs("smoke") if r.model == model and r.seed == 0]
     resolved = {**resolved, "budget": {**resolved["budget"], "steps_per_worker": 512}}
-    calls = iter(range(10))
-    with pytest.raises(TrainingInterrupted):
-        train(
-            resolved,
-            tmp_path / "monitor.csv",
-            emit=lambda _: None,
-            checkpoint_path=tmp_path / "checkpoint.pt",
-            stop_requested=lambda: next(calls) == 1,
-        )
-    metrics = train(
-        resolved,
-        tmp_path / "monitor.csv",
-        emit=lambda _: None,
-        resume=load_checkpoint(tmp_path / "checkpoint.pt"),
-    )
+    metrics = stopped_and_resumed(resolved, tmp_path)
     assert metrics["steps_per_worker"] == 512
 
 
@@ -120,8 +127,6 @@ def test_training_crosses_to_numpy_only_through_to_host(model, monkeypatch, tmp_
 def test_a_gpu_run_is_stopped_resumed_and_finishes_on_the_gpu(experiment, model, tmp_path):
     """The whole host/device path on a real GPU: rollout, update, checkpoint, resume."""
     from iam_repro.io.monitor import read_monitor
-    from iam_repro.ppo.checkpoint import load_checkpoint
-    from iam_repro.ppo.trainer import TrainingInterrupted, train
 
     runs = load_experiment(REPO / f"config/experiments/{experiment}.yaml").runs("smoke")
     [resolved] = [r.resolved for r in runs if r.model == model and r.seed == 0]
@@ -131,21 +136,7 @@ def test_a_gpu_run_is_stopped_resumed_and_finishes_on_the_gpu(experiment, model,
         "device": "cuda",
         "budget": {**resolved["budget"], "steps_per_worker": steps},
     }
-    calls = iter(range(10))
-    with pytest.raises(TrainingInterrupted):
-        train(
-            resolved,
-            tmp_path / "monitor.csv",
-            emit=lambda _: None,
-            checkpoint_path=tmp_path / "checkpoint.pt",
-            stop_requested=lambda: next(calls) == 1,
-        )
-    metrics = train(
-        resolved,
-        tmp_path / "monitor.csv",
-        emit=lambda _: None,
-        resume=load_checkpoint(tmp_path / "checkpoint.pt"),
-    )
+    metrics = stopped_and_resumed(resolved, tmp_path)
     assert metrics["device"].startswith("cuda") and metrics["steps_per_worker"] == steps
     episodes = read_monitor(tmp_path / "monitor.csv")
     assert len(episodes) > 0 and episodes["r"].notna().all()
