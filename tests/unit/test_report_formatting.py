@@ -59,3 +59,8 @@ def test_missing_and_numeric_cells() -> None:
     assert f.is_missing(" nan ") and f.is_missing(None) and not f.is_missing(0)
     assert f.as_float("2.5") == 2.5
     assert f.as_float("n/a") is None and f.as_float(True) is None
+
+
+def test_estimate_with_ci_writes_the_value_with_the_formatter_given() -> None:
+    assert f.estimate_with_ci(-0.2, "[-1.10, 0.70]", fmt=f.format_return) == "-0.20 [-1.10, 0.70]"
+    assert f.estimate_with_ci(3.5, f.MISSING, fmt=f.format_return) == "3.50"

@@ -7,6 +7,7 @@ everywhere (``MISSING``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -96,9 +97,10 @@ def format_ci(low: Any, high: Any, digits: int = 3, decimals: int | None = None)
     return f"[{format_value(low, digits)}, {format_value(high, digits)}]"
 
 
-def estimate_with_ci(value: Any, ci: str) -> str:
-    """'2.43 [1.63, 3.23]' (a value and its formatted CI), or the value alone when no CI."""
-    text = format_value(value)
+def estimate_with_ci(value: Any, ci: str, fmt: Callable[[Any], str] = format_value) -> str:
+    """'2.43 [1.63, 3.23]' (a value, written by ``fmt``, and its formatted CI), or the value
+    alone when no CI."""
+    text = fmt(value)
     return text if ci in {"", MISSING} else f"{text} {ci}"
 
 

@@ -14,7 +14,6 @@ import pandas as pd
 from iam_repro.analysis.fig5 import model_label
 from iam_repro.reference.calibration import load_traffic_calibration
 from iam_repro.report.formatting import (
-    MISSING,
     RETURN_DECIMALS,
     estimate_with_ci,
     format_ci,
@@ -168,12 +167,9 @@ def compute_runs_html(compute: pd.DataFrame, caption: str | None = None) -> str:
 
 def vs_random_html(vs_random: pd.DataFrame, caption: str | None = None) -> str:
     """HTML table of ``vs_random.csv``: each run's final episodes against a random policy."""
-    # The difference with the returns' decimals (estimate_with_ci would shorten it).
     frame = _with_labels(vs_random).assign(
         diff=[
-            f"{format_return(d)} {format_ci(lo, hi, decimals=RETURN_DECIMALS)}".removesuffix(
-                f" {MISSING}"
-            )
+            estimate_with_ci(d, format_ci(lo, hi, decimals=RETURN_DECIMALS), fmt=format_return)
             for d, lo, hi in zip(
                 vs_random["diff"], vs_random["ci_low"], vs_random["ci_high"], strict=True
             )
