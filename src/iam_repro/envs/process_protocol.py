@@ -94,7 +94,7 @@ class StepBlock:
         ):
             count = int(np.prod(shape, dtype=np.int64))
             views[name] = np.frombuffer(buffer, dtype, count, offset).reshape(shape)
-            offset += -(-count * dtype.itemsize // _ALIGN) * _ALIGN
+            offset += _aligned_nbytes(dtype, shape)
         self.actions: np.ndarray = views["actions"]
         self.obs: np.ndarray = views["obs"]
         self.final_obs: np.ndarray = views["final_obs"]
@@ -123,10 +123,13 @@ class StepBlock:
     @classmethod
     def nbytes(cls, *args: Any) -> int:
         """Size of the block for the same arguments as the constructor's, less the buffer."""
-        total = 0
-        for _, dtype, shape in cls._fields(*args):
-            total += -(-int(np.prod(shape, dtype=np.int64)) * dtype.itemsize // _ALIGN) * _ALIGN
-        return total
+        return sum(_aligned_nbytes(dtype, shape) for _, dtype, shape in cls._fields(*args))
+
+
+def _aligned_nbytes(dtype: np.dtype, shape: tuple[int, ...]) -> int:
+    """Bytes an array of the block takes, rounded up to whole cache lines (``_ALIGN``)."""
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    return -(-nbytes // _ALIGN) * _ALIGN
 
 
 def anonymous_file(size: int) -> int:
