@@ -10,6 +10,12 @@ is its matmul FLOPs per update (counted by torch's FlopCounterMode: 128 rollout 
 measured single-thread matmul rate. The ratio says how close the loop gets to pure arithmetic.
 With ``--repeats N`` each model trains N times, each run against a rate measured just before it,
 and the table gives the median ratio and its range (the median run's figures beside it).
+The next two columns split the ratio by phase: the rollout's and the update's own bound time
+(their FLOPs at the same rate) over the time the run spent in them, so they say which phase
+holds the gap. The last column is the most the model's own calls allow: its rollout call and
+its minibatch forward+backward timed alone in a loop (benchmarks/policy_timing.py; env,
+sampling, loss, Adam and bookkeeping left out), as a ratio to the same bound. No training loop
+around that model can beat it with the same torch kernels.
 With ``--device cuda`` the runs train on the GPU (the run config's `device`); the bound is a CPU
 thread's, so only transitions/s and the rollout share are printed.
 """
@@ -21,9 +27,11 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from paper_runs import paper_runs, with_steps
+from policy_timing import time_policy
 from torch.utils.flop_counter import FlopCounterMode
 
 from iam_repro.envs import ENVS
@@ -48,13 +56,24 @@ def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1
     return 2 * m * k * n * reps / (time.perf_counter() - start)
 
 
+class UpdateFlops(NamedTuple):
+    """Matmul (and convolution) FLOPs of one PPO iteration, by phase."""
+
+    rollout: int  # memory_size forwards of the num_workers envs' observations
+    update: int  # num_epoch x num_minibatches forward+backward passes
+
+    @property
+    def total(self) -> int:
+        return self.rollout + self.update
+
+
 def update_flops(
     model_spec: dict,
     ppo: PPOConfig,
     obs_dim: int,
     actions: int,
     frame_shape: tuple[int, int] | None = None,
-) -> int:
+) -> UpdateFlops:
     """Matmul (and convolution) FLOPs of one PPO iteration (rollout forwards + all minibatch
     passes)."""
     frames = int(model_spec.get("frames", 1))
@@ -81,7 +100,41 @@ def update_flops(
         )
         (logits.sum() + value.sum()).backward()
     minibatch_flops = counter.get_total_flops() - rollout_flops
-    return ppo.memory_size * rollout_flops + ppo.num_epoch * ppo.num_minibatches * minibatch_flops
+    return UpdateFlops(
+        rollout=ppo.memory_size * rollout_flops,
+        update=ppo.num_epoch * ppo.num_minibatches * minibatch_flops,
+    )
+
+
+def model_alone_seconds(
+    model_spec: dict,
+    ppo: PPOConfig,
+    obs_dim: int,
+    actions: int,
+    frame_shape: tuple[int, int] | None = None,
+    seconds: float = 1.0,
+) -> float:
+    """Seconds per PPO iteration that the model's own calls take, timed alone on this thread:
+    memory_size rollout calls (num_workers rows, no grad) and num_epoch x num_minibatches
+    minibatch forward+backward passes (a stand-in loss)."""
+    frames = int(model_spec.get("frames", 1))
+    policy = build_policy(model_spec, obs_dim, actions, frame_shape=frame_shape, frames=frames)
+    seq_len = ppo.seq_len if policy.is_recurrent else 1
+
+    def inputs(t: int, b: int) -> torch.Tensor:
+        if frame_shape is not None:  # pixels arrive as uint8
+            return torch.randint(0, 256, (t, b, obs_dim), dtype=torch.uint8)
+        return torch.randn(t, b, obs_dim)
+
+    rollout_call, minibatch = time_policy(
+        policy,
+        inputs,
+        workers=ppo.num_workers,
+        t=seq_len,
+        b=ppo.batch_size * ppo.num_workers // seq_len,
+        seconds=seconds,
+    )
+    return ppo.memory_size * rollout_call + ppo.num_epoch * ppo.num_minibatches * minibatch
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -105,7 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"torch {torch.__version__}, {where}, {args.repeats} run(s) per model")
     print(
         f"{'model':<11} {'transitions/s':>14} {'GFLOP/s':>8} {'bound /s':>10} {'ratio':>6} "
-        f"{'range':>11} {'rollout %':>9} {'GFLOP/update':>13}"
+        f"{'range':>11} {'rollout %':>9} {'GFLOP/update':>13} {'rollout ratio':>13} "
+        f"{'update ratio':>12} {'model alone':>11}"
     )
     for run in paper_runs(args.experiment, args.models):
         resolved = with_steps(run, args.steps)
@@ -119,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         # The machine's speed drifts (a shared VM: +-10 % between minutes), so every run is
         # put against a matmul rate measured just before it.
-        measured = []  # (transitions/s, matmul rate, rollout share)
+        measured = []  # (transitions/s, matmul rate, rollout share, rollout s, update s)
         for _ in range(args.repeats):
             rate = matmul_rate(seconds=0.5)
             with tempfile.TemporaryDirectory() as tmp:
@@ -130,20 +184,36 @@ def main(argv: list[str] | None = None) -> None:
                     progress_interval_s=1e9,
                 )
             busy = metrics["rollout_s"] + metrics["update_s"]
-            measured.append((metrics["transitions_per_s"], rate, metrics["rollout_s"] / busy))
-        ratios = sorted(sps * flops / (ppo.transitions_per_update * r) for sps, r, _ in measured)
-        sps, rate, rollout_share = sorted(measured)[len(measured) // 2]
+            measured.append(
+                (
+                    metrics["transitions_per_s"],
+                    rate,
+                    metrics["rollout_s"] / busy,
+                    metrics["rollout_s"] / metrics["updates"],
+                    metrics["update_s"] / metrics["updates"],
+                )
+            )
+        ratios = sorted(
+            sps * flops.total / (ppo.transitions_per_update * r) for sps, r, *_ in measured
+        )
+        sps, rate, rollout_share, rollout_s, update_s = sorted(measured)[len(measured) // 2]
         if args.device != "cpu":  # a CPU thread's bound says nothing about a GPU run
             print(
                 f"{run.model:<11} {sps:>14,.0f} {'—':>8} {'—':>10} {'—':>6} {'—':>11} "
-                f"{100 * rollout_share:>8.0f}% {flops / 1e9:>13.2f}"
+                f"{100 * rollout_share:>8.0f}% {flops.total / 1e9:>13.2f}"
             )
             continue
-        bound = ppo.transitions_per_update / (flops / rate)
+        bound = ppo.transitions_per_update / (flops.total / rate)
+        alone_rate = matmul_rate(seconds=0.5)
+        alone_s = model_alone_seconds(
+            resolved["model"], ppo, obs_dim, ENV_ACTIONS[env.name], env.frame_shape
+        )
         print(
             f"{run.model:<11} {sps:>14,.0f} {rate / 1e9:>8.1f} {bound:>10,.0f} "
             f"{statistics.median(ratios):>6.2f} {ratios[0]:>5.2f}-{ratios[-1]:<5.2f} "
-            f"{100 * rollout_share:>8.0f}% {flops / 1e9:>13.2f}"
+            f"{100 * rollout_share:>8.0f}% {flops.total / 1e9:>13.2f} "
+            f"{flops.rollout / rate / rollout_s:>13.2f} {flops.update / rate / update_s:>12.2f} "
+            f"{flops.total / alone_rate / alone_s:>11.2f}"
         )
 
 

@@ -70,6 +70,25 @@ def test_bench_training_prints_a_ratio_per_model(bench_training, capsys):
         transitions_per_s, ratio = float(row[1].replace(",", "")), float(row[4])
         low, high = (float(x) for x in row[5].split("-"))
         assert transitions_per_s > 0 and 0 < low <= ratio <= high
+        rollout_ratio, update_ratio, model_alone = (float(x) for x in row[8:11])
+        assert rollout_ratio > 0 and update_ratio > 0 and model_alone > 0
+
+
+def test_update_flops_by_phase_match_a_hand_count(bench_training):
+    """Warehouse FNN1 (73 -> 640 -> 256, heads 4 + 1; no biases but the value head's, which
+    FLOP counters leave out): a row's forward is 2 x 211,840 FLOPs. The rollout does 128
+    forwards of 8 rows; a minibatch of 256 rows does the forward and, in the backward, the
+    gradient of every weight and of every layer's input except the observation."""
+    from iam_repro.ppo.config import PPOConfig
+
+    ppo = PPOConfig.from_dict({"num_workers": 8, "memory_size": 128, "batch_size": 32})
+    flops = bench_training.update_flops({"kind": "fnn", "hidden": [640, 256]}, ppo, 73, 4)
+    row = 2 * (73 * 640 + 640 * 256 + 256 * 4 + 256)
+    assert flops.rollout == 128 * 8 * row
+    first_layer_input_grad = 2 * 256 * 73 * 640
+    minibatch = 256 * row + (2 * 256 * row - first_layer_input_grad)
+    assert flops.update == ppo.num_epoch * ppo.num_minibatches * minibatch == 12 * minibatch
+    assert flops.total == flops.rollout + flops.update
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a CPU-only machine")
