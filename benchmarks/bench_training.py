@@ -14,8 +14,9 @@ The next two columns split the ratio by phase: the rollout's and the update's ow
 (their FLOPs at the same rate) over the time the run spent in them, so they say which phase
 holds the gap. The last column is the most the model's own calls allow: its rollout call and
 its minibatch forward+backward timed alone in a loop (benchmarks/policy_timing.py; env,
-sampling, loss, Adam and bookkeeping left out), as a ratio to the same bound. No training loop
-around that model can beat it with the same torch kernels.
+sampling, loss, Adam and bookkeeping left out), as a ratio to the same bound (the median of
+``--repeats`` timings). No training loop around that model can beat it with the same torch
+kernels.
 With ``--device cuda`` the runs train on the GPU (the run config's `device`); the bound is a CPU
 thread's, so only transitions/s and the rollout share are printed.
 """
@@ -204,16 +205,19 @@ def main(argv: list[str] | None = None) -> None:
             )
             continue
         bound = ppo.transitions_per_update / (flops.total / rate)
-        alone_rate = matmul_rate(seconds=0.5)
-        alone_s = model_alone_seconds(
-            resolved["model"], ppo, obs_dim, ENV_ACTIONS[env.name], env.frame_shape
-        )
+        alone = []  # the model's calls alone, each against a rate measured just before them
+        for _ in range(args.repeats):
+            alone_rate = matmul_rate(seconds=0.5)
+            alone_s = model_alone_seconds(
+                resolved["model"], ppo, obs_dim, ENV_ACTIONS[env.name], env.frame_shape
+            )
+            alone.append(flops.total / alone_rate / alone_s)
         print(
             f"{run.model:<11} {sps:>14,.0f} {rate / 1e9:>8.1f} {bound:>10,.0f} "
             f"{statistics.median(ratios):>6.2f} {ratios[0]:>5.2f}-{ratios[-1]:<5.2f} "
             f"{100 * rollout_share:>8.0f}% {flops.total / 1e9:>13.2f} "
             f"{flops.rollout / rate / rollout_s:>13.2f} {flops.update / rate / update_s:>12.2f} "
-            f"{flops.total / alone_rate / alone_s:>11.2f}"
+            f"{statistics.median(alone):>11.2f}"
         )
 
 
