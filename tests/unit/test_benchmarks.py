@@ -35,6 +35,11 @@ def bench_training() -> Iterator[ModuleType]:
     yield from _script("bench_training")
 
 
+@pytest.fixture(scope="module")
+def bench_batched_seeds() -> Iterator[ModuleType]:
+    yield from _script("bench_batched_seeds")
+
+
 def test_fingerprints_repeat_and_catch_any_change(fingerprint, tmp_path, capsys):
     saved = tmp_path / "before.json"
     args = ["--models", "FNN1", *STEPS]
@@ -96,3 +101,27 @@ def test_bench_training_on_cuda_without_a_gpu_says_so(bench_training, capsys):
     with pytest.raises(SystemExit):
         bench_training.main(["--models", "FNN1", *STEPS, "--device", "cuda"])
     assert "torch sees no CUDA device" in capsys.readouterr().err
+
+
+def test_batched_seeds_are_independent_networks(bench_batched_seeds):
+    """Seed s of the batched model computes what its own weights alone compute: the batch
+    only shares calls, never numbers between seeds."""
+    torch.manual_seed(0)
+    model = bench_batched_seeds.BatchedFNN(3, 5, [7, 6], 4)
+    obs = torch.randn(3, 2, 5)
+    logits, values = model(obs)
+    assert logits.shape == (3, 2, 4) and values.shape == (3, 2, 1)
+    for s in range(3):
+        x = obs[s]
+        for weight in model.layers:
+            x = torch.relu(x @ weight[s].T)
+        torch.testing.assert_close(logits[s], x @ model.policy[s].T)
+        torch.testing.assert_close(values[s], x @ model.value[s].T + model.value_bias[s])
+
+
+def test_bench_batched_seeds_prints_a_row_per_seed_count(bench_batched_seeds, capsys):
+    bench_batched_seeds.main(["--seeds", "1", "2", "--seconds", "0.05"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert rows[0][-1] == "1.00x"
+    assert all(float(row[-2].replace(",", "")) > 0 for row in rows)
