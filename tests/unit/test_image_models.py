@@ -403,3 +403,18 @@ def test_cuda_matches_cpu_from_uint8_on_the_device(name):
         torch.testing.assert_close(b.cpu(), a, atol=1e-4, rtol=1e-4)
     for a, b in zip(cpu[2], gpu[2], strict=True):
         torch.testing.assert_close(b.cpu(), a, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["FNN", "LSTM", "IAM", "IAM_static"])
+def test_rollout_step_is_the_one_step_forward_bit_for_bit(name):
+    """The image policies keep `Policy.step`'s default: exactly the one-step forward."""
+    policy = small(name)
+    obs = pixels(3, policy.obs_dim)
+    state = policy.initial_state(3)
+    with torch.inference_mode():
+        logits, value, after = policy.step(obs, state)
+        ref_logits, ref_value, ref_after = policy(obs[None], state, None)
+    assert logits.shape == (3, 3) and value.shape == (3,)
+    assert torch.equal(logits, ref_logits[0]) and torch.equal(value, ref_value[0])
+    for a, b in zip(after, ref_after, strict=True):
+        assert torch.equal(a, b)

@@ -300,6 +300,26 @@ def test_sequence_forward_equals_chained_single_steps(name):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", SMALL)
+def test_rollout_step_is_the_one_step_forward_bit_for_bit(name):
+    """`step` (the rollout's lean call) must give exactly forward(obs[None], state, None):
+    rollouts store its log-probabilities and values, which the update compares with its own
+    forward passes, and results are checked byte for byte across versions."""
+    policy = _randomise(_small_models()[name])
+    B = 5
+    obs = torch.randn(B, 11)
+    state = tuple(torch.randn_like(s) for s in policy.initial_state(B))
+    for context in (torch.inference_mode, torch.enable_grad):  # the rollout, and a plain call
+        with context():
+            logits, value, after = policy.step(obs, state)
+            ref_logits, ref_value, ref_after = policy(obs[None], state, None)
+        assert logits.shape == (B, 3) and value.shape == (B,)
+        assert torch.equal(logits, ref_logits[0]) and torch.equal(value, ref_value[0])
+        assert len(after) == len(ref_after) == len(state)
+        for a, b in zip(after, ref_after, strict=True):
+            assert torch.equal(a, b)
+
+
 @pytest.mark.parametrize("name", [n for n in SMALL if n != "fnn"])
 def test_episode_start_zeroes_the_state(name):
     policy = _randomise(_small_models()[name])

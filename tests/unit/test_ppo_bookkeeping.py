@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from iam_repro.models.base import Policy
 from iam_repro.ppo.algorithm import PPO
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.gae import chunk_ends, chunked_gae
@@ -42,7 +43,7 @@ class FiveStepEnv:
         return obs, rewards, np.zeros_like(dones), dones, {}
 
 
-class CountingMemory(torch.nn.Module):
+class CountingMemory(Policy):
     """A 'recurrent' policy whose state counts the steps it has seen (so resets are visible)."""
 
     is_recurrent = True

@@ -46,6 +46,23 @@ class Policy(nn.Module):
         """
         raise NotImplementedError
 
+    def step(self, obs: Tensor, state: State) -> tuple[Tensor, Tensor, State]:
+        """One rollout step of B workers, no episode starts (the caller has reset the state).
+
+        The same numbers as ``forward(obs[None], state, None)``, bit for bit; subclasses skip
+        that call's reshapes, checks and module dispatch, which cost more than the arithmetic of
+        an 8-row step (this runs once per env step).
+
+        Args:
+            obs: (B, obs_dim) observations.
+            state: State before ``obs``, each tensor (B, H).
+
+        Returns:
+            logits (B, num_actions), value (B,), and the state after the step.
+        """
+        logits, value, state = self(obs[None], state, None)
+        return logits[0], value[0], state
+
     def _check_obs(self, obs: Tensor) -> None:
         # A wrong width otherwise surfaces as an opaque matmul shape error deep in the trunk.
         if obs.shape[-1] != self.obs_dim or (self.is_recurrent and obs.dim() != 3):

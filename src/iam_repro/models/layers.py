@@ -233,26 +233,31 @@ class RecurrentCore(nn.Module):
             flags = episode_start.any(1).tolist()
             keep = (episode_start == 0).to(x.dtype).unsqueeze(-1) if any(flags) else None
         if T == 1 and self._impl != "loop":
-            return self._cell_step(x, state, flags, keep)
+            if flags[0]:
+                state = tuple(v * keep[0] for v in state)
+            h, state = self._cell_step(x[0], state)
+            return h.unsqueeze(0), state
         if T > 1 and self._fused_long:
             return self._fused(x, state, flags, keep)
         return self._loop(x, state, flags, keep)
 
-    def _cell_step(
-        self, x: Tensor, state: State, flags: list[bool], keep: Tensor | None
-    ) -> tuple[Tensor, State]:
+    def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
+        """One step of B sequences with no reset, unchecked (the rollout's hot path): x (B, in)
+        -> h (B, H) and the new state; the same numbers as ``forward(x[None], state, None)``."""
+        if self._impl == "loop":
+            out, state = self._loop(x[None], state, [False], None)
+            return out[0], state
+        return self._cell_step(x, state)
+
+    def _cell_step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
         # One ATen call for the whole step: about half the time of the Python loop at T=1.
-        if flags[0]:
-            state = tuple(v * keep[0] for v in state)
         if self.cell == "lstm":
             h, c = torch.lstm_cell(
-                x[0], state, self.weight_ih, self.weight_hh, self.bias, self._zero_bias
+                x, state, self.weight_ih, self.weight_hh, self.bias, self._zero_bias
             )
-            return h.unsqueeze(0), (h, c)
-        h = torch.gru_cell(
-            x[0], state[0], self.weight_ih, self.weight_hh, self.bias, self._zero_bias
-        )
-        return h.unsqueeze(0), (h,)
+            return h, (h, c)
+        h = torch.gru_cell(x, state[0], self.weight_ih, self.weight_hh, self.bias, self._zero_bias)
+        return h, (h,)
 
     def _loop(
         self, x: Tensor, state: State, flags: list[bool], keep: Tensor | None

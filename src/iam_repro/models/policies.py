@@ -103,6 +103,11 @@ class FNNPolicy(Policy):
         logits, value = self.heads(self.trunk(obs.reshape(-1, self.obs_dim)))
         return logits.view(*lead, self.num_actions), value.view(lead), state
 
+    def step(self, obs: Tensor, state: State) -> tuple[Tensor, Tensor, State]:
+        """See `Policy.step`: the trunk and heads on (B, obs_dim) as they are."""
+        logits, value = self.heads.forward(self.trunk.forward(obs))
+        return logits, value, state
+
 
 class LSTMPolicy(Policy):
     """Recurrent baseline: optional bias-free FC trunk, one recurrent layer, heads on its output.
@@ -162,6 +167,12 @@ class LSTMPolicy(Policy):
         out, state = self.core(x, state, episode_start)
         logits, value = self.heads(out.reshape(T * B, -1))
         return logits.view(T, B, self.num_actions), value.view(T, B), state
+
+    def step(self, obs: Tensor, state: State) -> tuple[Tensor, Tensor, State]:
+        """See `Policy.step`."""
+        h, state = self.core.step(self.trunk.forward(obs), state)
+        logits, value = self.heads.forward(h)
+        return logits, value, state
 
 
 class IAMPolicy(Policy):
@@ -239,3 +250,9 @@ class IAMPolicy(Policy):
         mem, state = self.memory(self.memory_input(obs), state, episode_start)
         logits, value = self.heads(torch.cat((ff, mem.reshape(n, -1)), 1))
         return logits.view(T, B, self.num_actions), value.view(T, B), state
+
+    def step(self, obs: Tensor, state: State) -> tuple[Tensor, Tensor, State]:
+        """See `Policy.step`."""
+        mem, state = self.memory.step(self.memory_input(obs), state)
+        logits, value = self.heads.forward(torch.cat((self.fnn.forward(obs), mem), 1))
+        return logits, value, state

@@ -228,8 +228,8 @@ class PPO:
             while slot < rollout.slots and self._step < self.steps_per_worker:
                 state = _reset_where(self._recurrent, self._episode_start)
                 # State was reset just above, so the model need not check episode starts.
-                logits, value, self._recurrent = self._policy(self._obs[None], state, None)
-                actions, log_probs = sample_actions(logits[0], self._sampler)
+                logits, value, self._recurrent = self._policy.step(self._obs, state)
+                actions, log_probs = sample_actions(logits, self._sampler)
                 self._envs_step.start(actions)
                 # The slot's inputs and outputs are stored while worker processes step.
                 rollout.obs_host[slot] = self._obs_host
@@ -240,7 +240,7 @@ class PPO:
                     stored[slot] = s
                 rollout.actions_host[slot] = actions
                 rollout.log_probs_host[slot] = log_probs
-                rollout.values[slot] = value[0]
+                rollout.values[slot] = value
                 obs, rewards, terminated, truncated, info = self._envs_step.finish()
                 dones = np.logical_or(terminated, truncated)
                 self._step += 1
@@ -294,12 +294,12 @@ class PPO:
         cfg, rollout = self.cfg, self._rollout
         with torch.inference_mode():
             bootstrap = _reset_where(self._recurrent, self._episode_start)
-            _, last_value, _ = self._policy(self._obs[None], bootstrap, None)
+            _, last_value, _ = self._policy.step(self._obs, bootstrap)
         advantages, returns = chunked_gae(
             rollout.rewards,
             to_host(rollout.values),
             rollout.dones,
-            to_host(last_value[0]),
+            to_host(last_value),
             gamma=cfg.gamma,
             lam=cfg.lam,
             chunk_end=chunk_ends(
