@@ -167,7 +167,9 @@ def test_mask_removes_padding_from_every_loss_term():
     a = ppo_loss(**real, mask=torch.ones(6), **kw)
     b = ppo_loss(**padded, mask=mask, **kw)
     assert a.total.item() == pytest.approx(b.total.item(), rel=1e-6)
-    assert (a.policy, a.value, a.entropy) == pytest.approx((b.policy, b.value, b.entropy))
+    a, b = a.summary(), b.summary()
+    for key in ("policy", "value", "entropy", "clip_fraction"):
+        assert a[key] == pytest.approx(b[key], rel=1e-6), key
 
 
 def test_loss_matches_hand_computation():
@@ -193,7 +195,12 @@ def test_loss_matches_hand_computation():
     value = max((3.0 - 1.5) ** 2, (3.0 - v_clip) ** 2)  # no 0.5 factor
     expected = -surrogate + value - 0.01 * np.log(2.0)
     assert terms.total.item() == pytest.approx(expected, rel=1e-6)
-    assert terms.value == pytest.approx(value)
+    summary = terms.summary()
+    assert summary["value"] == pytest.approx(value)
+    assert summary["policy"] == pytest.approx(-surrogate, rel=1e-6)
+    assert summary["entropy"] == pytest.approx(np.log(2.0), rel=1e-6)
+    assert summary["clip_fraction"] == 1.0  # |e^0.5 - 1| > 0.1
+    assert summary["approx_kl"] == pytest.approx((ratio - 1.0) - 0.5, rel=1e-6)
 
 
 def test_linear_decay_endpoints():

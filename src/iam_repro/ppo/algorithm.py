@@ -377,13 +377,8 @@ class PPO:
                     optimizer.clip_grad_norm_(cfg.max_grad_norm)
                 optimizer.step()
         assert terms is not None
-        return {
-            "policy": terms.policy,
-            "value": terms.value,
-            "entropy": terms.entropy,
-            "clip_fraction": terms.clip_fraction,
-            "approx_kl": terms.approx_kl,
-        }
+        with torch.no_grad():
+            return terms.summary()
 
     # ---- checkpoints --------------------------------------------------------------------------
 

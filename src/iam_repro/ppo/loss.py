@@ -10,14 +10,36 @@ from torch import Tensor
 
 @dataclass
 class LossTerms:
-    """Scalars of one minibatch (the total keeps its graph for backward)."""
+    """A minibatch's loss, with its graph for backward, and what its diagnostics need.
+
+    The diagnostics are computed by `summary()`, on demand: an update reports only its last
+    minibatch's, and computing them for every minibatch cost about as many small tensor
+    operations as the loss itself.
+    """
 
     total: Tensor
-    policy: float
-    value: float
-    entropy: float
-    clip_fraction: float
-    approx_kl: float
+    policy: Tensor  # detached scalars
+    value: Tensor
+    entropy: Tensor
+    ratio: Tensor  # detached, (...): new over old action probability
+    log_ratio: Tensor  # detached, (...)
+    mask: Tensor
+    count: Tensor
+    epsilon: float
+
+    def summary(self) -> dict[str, float]:
+        """policy, value, entropy, clip_fraction (ratios outside 1 +- epsilon) and approx_kl."""
+        clip_fraction = masked_mean(
+            ((self.ratio - 1.0).abs() > self.epsilon).float(), self.mask, self.count
+        )
+        approx_kl = masked_mean((self.ratio - 1.0) - self.log_ratio, self.mask, self.count)
+        return {
+            "policy": self.policy.item(),
+            "value": self.value.item(),
+            "entropy": self.entropy.item(),
+            "clip_fraction": float(clip_fraction),
+            "approx_kl": float(approx_kl),
+        }
 
 
 def masked_mean(x: Tensor, mask: Tensor, count: Tensor) -> Tensor:
@@ -76,17 +98,14 @@ def ppo_loss(
     value_loss = masked_mean(value_error, mask, count)
     entropy_mean = masked_mean(entropy, mask, count)
     total = policy_loss + c1 * value_loss - beta * entropy_mean
-    with torch.no_grad():
-        policy_loss, value_loss, entropy_mean = (
-            x.detach() for x in (policy_loss, value_loss, entropy_mean)
-        )
-        clip_fraction = masked_mean(((ratio - 1.0).abs() > epsilon).float(), mask, count)
-        approx_kl = masked_mean((ratio - 1.0) - log_ratio, mask, count)
     return LossTerms(
         total=total,
-        policy=policy_loss.item(),
-        value=value_loss.item(),
-        entropy=entropy_mean.item(),
-        clip_fraction=float(clip_fraction),
-        approx_kl=float(approx_kl),
+        policy=policy_loss.detach(),
+        value=value_loss.detach(),
+        entropy=entropy_mean.detach(),
+        ratio=ratio.detach(),
+        log_ratio=log_ratio.detach(),
+        mask=mask,
+        count=count,
+        epsilon=epsilon,
     )
