@@ -2,10 +2,10 @@
 
     .venv/bin/python benchmarks/bench_image_models.py [--seconds 3.0] [--device cpu|cuda]
 
-Two calls, as in bench_models.py: the rollout call (T=1, B=8 workers, no grad) and the minibatch
-forward+backward over 256 transitions (FNN 1 x 256; recurrent models seq_len x 256/seq_len with
-the spec's sequence lengths: LSTM 4, IAM 8, IAM_static 4). Observations are uint8 pixels
-(Breakout, 4 actions, 84x84 frames). Times in milliseconds.
+Two calls, as in bench_models.py: the rollout call (`Policy.step`, B=8 workers, inference
+mode) and the minibatch forward+backward over 256 transitions (FNN 1 x 256; recurrent models
+seq_len x 256/seq_len with the spec's sequence lengths: LSTM 4, IAM 8, IAM_static 4).
+Observations are uint8 pixels (Breakout, 4 actions, 84x84 frames). Times in milliseconds.
 """
 
 from __future__ import annotations

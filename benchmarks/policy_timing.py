@@ -1,5 +1,6 @@
 """Timing one policy's two hot calls, shared by bench_models.py and bench_image_models.py:
-a rollout step (1 x workers, no grad) and a training minibatch (T x B, forward + backward)."""
+a rollout step (`Policy.step` on the workers' observations, inference mode) and a training
+minibatch (T x B, forward + backward)."""
 
 from __future__ import annotations
 
@@ -46,15 +47,14 @@ def time_policy(
         t, b: Shape of a training minibatch (sequence length x sequences).
     """
     device = next(policy.parameters()).device
-    roll_obs, roll_state = inputs(1, workers), policy.initial_state(workers)
-    roll_start = torch.zeros(1, workers, dtype=torch.bool, device=device)
+    roll_obs, roll_state = inputs(1, workers)[0], policy.initial_state(workers)
     train_obs, train_state = inputs(t, b), policy.initial_state(b)
     train_start = torch.zeros(t, b, dtype=torch.bool, device=device)
     train_start[0] = True
 
-    def rollout() -> None:
-        with torch.no_grad():
-            policy(roll_obs, roll_state, roll_start)
+    def rollout() -> None:  # as PPO's collect() calls it
+        with torch.inference_mode():
+            policy.step(roll_obs, roll_state)
 
     def train() -> None:
         logits, value, _ = policy(train_obs, train_state, train_start)
