@@ -377,8 +377,7 @@ class PPO:
                     optimizer.clip_grad_norm_(cfg.max_grad_norm)
                 optimizer.step()
         assert terms is not None
-        with torch.no_grad():
-            return terms.summary()
+        return terms.summary()
 
     # ---- checkpoints --------------------------------------------------------------------------
 
