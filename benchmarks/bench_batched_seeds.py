@@ -21,7 +21,7 @@ import argparse
 import torch
 from bench_env import measure_env_throughput
 from paper_runs import paper_runs, with_steps
-from policy_timing import per_call
+from policy_timing import PerIteration, minibatch_shape, per_call
 
 from iam_repro.envs.warehouse import OBS_DIM
 from iam_repro.ppo.config import PPOConfig
@@ -54,7 +54,7 @@ class BatchedFNN:
 def seconds_per_iteration(seeds: int, hidden: list[int], ppo: PPOConfig, seconds: float) -> dict:
     """One PPO iteration's model calls and env steps for `seeds` batched seeds, in seconds."""
     model = BatchedFNN(seeds, OBS_DIM, hidden, ACTIONS)
-    rows = ppo.batch_size * ppo.num_workers
+    _, rows = minibatch_shape(ppo, recurrent=False)
     rollout_obs = torch.randn(seeds, ppo.num_workers, OBS_DIM)
     minibatch_obs = torch.randn(seeds, rows, OBS_DIM)
 
@@ -70,10 +70,7 @@ def seconds_per_iteration(seeds: int, hidden: list[int], ppo: PPOConfig, seconds
     env_step = envs / measure_env_throughput(envs, steps=max(200, int(2000 * seconds)))
     rollout_call = per_call(rollout, seconds / 3, lambda: None)
     minibatch_call = per_call(minibatch, seconds, lambda: None)
-    total = (
-        ppo.memory_size * (rollout_call + env_step)
-        + ppo.num_epoch * ppo.num_minibatches * minibatch_call
-    )
+    total = PerIteration.of_calls(ppo, rollout_call + env_step, minibatch_call).total
     return {"rollout": rollout_call, "minibatch": minibatch_call, "env": env_step, "total": total}
 
 

@@ -5,10 +5,9 @@
 Two calls matter for PPO (spec/ppo.md): the rollout call (`Policy.step`, B=8 workers,
 inference mode), made ``memory_size`` = 128 times per iteration, and the minibatch
 forward+backward (256 transitions: FNN 1 x 256, recurrent models seq_len x 256/seq_len), made
-num_epoch x 4 = 12 times. The last
-column combines them into the transitions/s ceiling the model alone allows (1024 transitions per
-iteration; env, buffer and Adam excluded). Recurrent models are timed with each core
-implementation; ``auto`` is what the pipeline uses.
+num_epoch x 4 = 12 times. The last column combines them into the transitions/s ceiling the
+model alone allows (1024 transitions per iteration; env, buffer and Adam excluded). Recurrent
+models are timed with each core implementation; ``auto`` is what the pipeline uses.
 """
 
 from __future__ import annotations

@@ -28,15 +28,15 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import torch
 from paper_runs import paper_runs, with_steps
-from policy_timing import time_policy
+from policy_timing import PerIteration, minibatch_shape, time_policy
 from torch.utils.flop_counter import FlopCounterMode
 
 from iam_repro.envs import ENVS
 from iam_repro.models import RecurrentCore, build_policy
+from iam_repro.models.base import Policy
 from iam_repro.ppo.config import PPOConfig
 from iam_repro.ppo.trainer import train
 
@@ -57,15 +57,12 @@ def matmul_rate(size: tuple[int, int, int] = (256, 640, 256), seconds: float = 1
     return 2 * m * k * n * reps / (time.perf_counter() - start)
 
 
-class UpdateFlops(NamedTuple):
-    """Matmul (and convolution) FLOPs of one PPO iteration, by phase."""
-
-    rollout: int  # memory_size forwards of the num_workers envs' observations
-    update: int  # num_epoch x num_minibatches forward+backward passes
-
-    @property
-    def total(self) -> int:
-        return self.rollout + self.update
+def run_policy(
+    model_spec: dict, obs_dim: int, actions: int, frame_shape: tuple[int, int] | None
+) -> Policy:
+    """The run's policy, built as the trainer builds it (frames from the spec)."""
+    frames = int(model_spec.get("frames", 1))
+    return build_policy(model_spec, obs_dim, actions, frame_shape=frame_shape, frames=frames)
 
 
 def update_flops(
@@ -74,17 +71,15 @@ def update_flops(
     obs_dim: int,
     actions: int,
     frame_shape: tuple[int, int] | None = None,
-) -> UpdateFlops:
+) -> PerIteration:
     """Matmul (and convolution) FLOPs of one PPO iteration (rollout forwards + all minibatch
     passes)."""
-    frames = int(model_spec.get("frames", 1))
-    policy = build_policy(model_spec, obs_dim, actions, frame_shape=frame_shape, frames=frames)
+    policy = run_policy(model_spec, obs_dim, actions, frame_shape)
     for module in policy.modules():  # FlopCounterMode does not see the fused LSTM kernels
         if isinstance(module, RecurrentCore):
             module.impl = "loop"
     workers = ppo.num_workers
-    seq_len = ppo.seq_len if policy.is_recurrent else 1
-    sequences = ppo.batch_size * workers // seq_len
+    seq_len, sequences = minibatch_shape(ppo, policy.is_recurrent)
     counter = FlopCounterMode(display=False)
     with counter:
         with torch.no_grad():
@@ -101,10 +96,7 @@ def update_flops(
         )
         (logits.sum() + value.sum()).backward()
     minibatch_flops = counter.get_total_flops() - rollout_flops
-    return UpdateFlops(
-        rollout=ppo.memory_size * rollout_flops,
-        update=ppo.num_epoch * ppo.num_minibatches * minibatch_flops,
-    )
+    return PerIteration.of_calls(ppo, rollout_flops, minibatch_flops)
 
 
 def model_alone_seconds(
@@ -118,24 +110,18 @@ def model_alone_seconds(
     """Seconds per PPO iteration that the model's own calls take, timed alone on this thread:
     memory_size rollout calls (num_workers rows, no grad) and num_epoch x num_minibatches
     minibatch forward+backward passes (a stand-in loss)."""
-    frames = int(model_spec.get("frames", 1))
-    policy = build_policy(model_spec, obs_dim, actions, frame_shape=frame_shape, frames=frames)
-    seq_len = ppo.seq_len if policy.is_recurrent else 1
+    policy = run_policy(model_spec, obs_dim, actions, frame_shape)
+    seq_len, sequences = minibatch_shape(ppo, policy.is_recurrent)
 
     def inputs(t: int, b: int) -> torch.Tensor:
         if frame_shape is not None:  # pixels arrive as uint8
             return torch.randint(0, 256, (t, b, obs_dim), dtype=torch.uint8)
         return torch.randn(t, b, obs_dim)
 
-    rollout_call, minibatch = time_policy(
-        policy,
-        inputs,
-        workers=ppo.num_workers,
-        t=seq_len,
-        b=ppo.batch_size * ppo.num_workers // seq_len,
-        seconds=seconds,
+    calls = time_policy(
+        policy, inputs, workers=ppo.num_workers, t=seq_len, b=sequences, seconds=seconds
     )
-    return ppo.memory_size * rollout_call + ppo.num_epoch * ppo.num_minibatches * minibatch
+    return PerIteration.of_calls(ppo, *calls).total
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,10 +6,35 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
 from iam_repro.models.base import Policy
+from iam_repro.ppo.config import PPOConfig
+
+
+class PerIteration(NamedTuple):
+    """One PPO iteration's cost by phase, in any unit (FLOPs, seconds)."""
+
+    rollout: float  # memory_size rollout calls
+    update: float  # num_epoch x num_minibatches minibatch forward+backward passes
+
+    @property
+    def total(self) -> float:
+        return self.rollout + self.update
+
+    @classmethod
+    def of_calls(cls, ppo: PPOConfig, rollout_call: float, minibatch: float) -> PerIteration:
+        """From the cost of one rollout call and of one minibatch pass."""
+        return cls(ppo.memory_size * rollout_call, ppo.num_epoch * ppo.num_minibatches * minibatch)
+
+
+def minibatch_shape(ppo: PPOConfig, recurrent: bool) -> tuple[int, int]:
+    """(T, B) of a training minibatch: seq_len steps of sequences for recurrent models, one step
+    of every transition for feed-forward ones (batch_size x num_workers transitions either way)."""
+    seq_len = ppo.seq_len if recurrent else 1
+    return seq_len, ppo.batch_size * ppo.num_workers // seq_len
 
 
 def per_call(fn: Callable[[], object], seconds: float, sync: Callable[[], None]) -> float:
