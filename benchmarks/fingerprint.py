@@ -15,8 +15,6 @@ CPU), so compare only on one machine, never against digests from elsewhere.
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
 import json
 import sys
 import tempfile
@@ -26,31 +24,8 @@ import torch
 from paper_runs import paper_runs, with_steps
 
 from iam_repro.ppo.checkpoint import load_checkpoint
+from iam_repro.ppo.fingerprint import monitor_digest, weights_digest
 from iam_repro.ppo.trainer import train
-
-
-def monitor_digest(path: Path) -> str:
-    """SHA-256 of the monitor rows without the wall-clock column `t`."""
-    digest = hashlib.sha256()
-    with path.open(newline="") as handle:
-        next(handle)  # the JSON header holds t_start
-        for row in csv.DictReader(handle):
-            row.pop("t")
-            digest.update(json.dumps(row, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
-def weights_digest(checkpoint: dict) -> str:
-    """SHA-256 of the policy's and the optimiser's tensors, in key order."""
-    digest = hashlib.sha256()
-    tensors = {
-        **{f"policy.{k}": v for k, v in checkpoint["policy"].items()},
-        **{f"optimizer.{k}": v for k, v in checkpoint["optimizer"].items() if torch.is_tensor(v)},
-    }
-    for key in sorted(tensors):
-        digest.update(key.encode())
-        digest.update(tensors[key].detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
 
 
 def fingerprint(resolved: dict) -> dict[str, str]:

@@ -900,7 +900,7 @@ def test_preset_not_defined():
         "presets",
         "preset 'quik'",
         "did you mean 'quick'?",
-        "Defined presets: smoke, quick, lstm_variants, paper.",
+        "Defined presets: smoke, quick, lstm_variants, paper_scale, paper.",
     )
 
 

@@ -25,6 +25,12 @@ from iam_repro.ppo.algorithm import PPO
 from iam_repro.ppo.checkpoint import save_checkpoint
 from iam_repro.ppo.device import resolve_device
 from iam_repro.ppo.episodes import Episodes
+from iam_repro.ppo.fingerprint import (
+    FINGERPRINT_STEPS,
+    compute_platform,
+    monitor_digest,
+    weights_digest,
+)
 from iam_repro.ppo.host_memory import keep_freed_memory
 from iam_repro.ppo.progress import ProgressLog
 from iam_repro.ppo.run_spec import RunSpec
@@ -45,8 +51,16 @@ class RunTotals:
     elapsed_s: float = 0.0  # training wall time of earlier segments (before this resume)
     rollout_s: float = 0.0
     update_s: float = 0.0
-    resumed_at: list[int] = field(default_factory=list)  # steps where the run was resumed
+    # One entry per training segment (the start, then each resume): the step it started from
+    # and the machine it computed on (`compute_platform`), since float kernels differ by CPU.
+    segments: list[dict[str, Any]] = field(default_factory=list)
     last_losses: dict[str, float] = field(default_factory=dict)
+    fingerprint: dict[str, Any] | None = None  # taken at FINGERPRINT_STEPS (fingerprint.py)
+
+    @property
+    def resumed_at(self) -> list[int]:
+        """Steps where the run was resumed."""
+        return [int(s["from_step"]) for s in self.segments[1:]]
 
     def state(self, elapsed_s: float) -> dict[str, Any]:
         """Checkpoint entries (under "loop"), with the wall time up to now."""
@@ -54,18 +68,25 @@ class RunTotals:
             "elapsed_s": elapsed_s,
             "rollout_s": self.rollout_s,
             "update_s": self.update_s,
-            "resumed_at": list(self.resumed_at),
+            "resumed_at": self.resumed_at,
+            "segments": [dict(s) for s in self.segments],
             "last_losses": dict(self.last_losses),
+            "fingerprint": self.fingerprint,
         }
 
     @classmethod
     def from_state(cls, saved: dict[str, Any]) -> RunTotals:
+        # Checkpoints from before segments were kept know only where the run was resumed.
+        segments = saved.get("segments") or [
+            {"from_step": step} for step in [0, *saved["resumed_at"]]
+        ]
         return cls(
             elapsed_s=float(saved["elapsed_s"]),
             rollout_s=float(saved["rollout_s"]),
             update_s=float(saved["update_s"]),
-            resumed_at=[int(s) for s in saved["resumed_at"]],
+            segments=[dict(s) for s in segments],
             last_losses=dict(saved["last_losses"]),
+            fingerprint=saved.get("fingerprint"),
         )
 
 
@@ -109,12 +130,12 @@ def train(
         ppo = PPO.for_run(spec, envs, device)
         if resume is None:
             ppo.start()
-            totals = RunTotals()
+            totals = RunTotals(segments=[{"from_step": 0, **compute_platform()}])
             monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
         else:
             ppo.load_state(resume)
             totals = RunTotals.from_state(resume["loop"])
-            totals.resumed_at.append(ppo.step)
+            totals.segments.append({"from_step": ppo.step, **compute_platform()})
             truncate_monitor(monitor_path, resume["monitor_offset"])
             monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
             emit(
@@ -154,6 +175,8 @@ def train(
             "parameters": sum(p.numel() for p in ppo.policy.parameters()),
             "device": str(device),
             "resumed_at_steps": totals.resumed_at,
+            "segments": totals.segments,
+            "fingerprint": totals.fingerprint,
             "last_losses": totals.last_losses,
         }
     finally:
@@ -183,6 +206,7 @@ def _run(
     budget = spec.steps_per_worker
     segment_start = last_checkpoint = time.monotonic()
     while ppo.step < budget:
+        step_before = ppo.step
         tick = time.monotonic()
         collected = ppo.collect()
         _write_episodes(monitor, collected.episodes)
@@ -194,6 +218,8 @@ def _run(
         totals.last_losses = ppo.update()
         totals.update_s += time.monotonic() - tick
         progress.maybe(ppo.step, ppo.recent_returns)
+        if step_before < FINGERPRINT_STEPS <= ppo.step:
+            totals.fingerprint = _fingerprint(ppo, monitor)
 
         stopping = stop_requested() and ppo.step < budget
         due = time.monotonic() - last_checkpoint >= checkpoint_interval_s
@@ -211,6 +237,16 @@ def _run(
             )
     progress.maybe(ppo.step, ppo.recent_returns, force=True)
     return totals.elapsed_s + time.monotonic() - segment_start
+
+
+def _fingerprint(ppo: PPO, monitor: MonitorWriter) -> dict[str, Any]:
+    """The run's fingerprint at this update boundary (iam_repro.ppo.fingerprint)."""
+    monitor.flush()
+    return {
+        "steps_per_worker": ppo.step,
+        "monitor": monitor_digest(monitor.path, upto=monitor.tell()),
+        "weights": weights_digest(ppo.state()),
+    }
 
 
 def _write_episodes(monitor: MonitorWriter, episodes: Episodes) -> None:
