@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -59,14 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     expected = json.loads(args.compare.read_text()) if args.compare else {}
     found, changed = {}, []
     for run in paper_runs(args.experiment, args.models):
+        cpu_start = time.process_time()
         found[run.model] = prints = fingerprint(with_steps(run, args.steps))
+        cpu_s = time.process_time() - cpu_start
         before = expected.get(run.model)
         verdict = "" if before is None else ("same" if before == prints else "CHANGED")
         if verdict == "CHANGED":
             changed.append(run.model)
         print(
             f"{run.model:<11} monitor {prints['monitor'][:16]}  weights "
-            f"{prints['weights'][:16]}  {verdict}"
+            f"{prints['weights'][:16]}  {cpu_s:6.1f} CPU s  {verdict}"
         )
     if args.save:
         args.save.write_text(json.dumps(found, indent=1) + "\n")

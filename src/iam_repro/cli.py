@@ -2,12 +2,15 @@
 
     iam-repro check [--config FILE] [--preset P]
     iam-repro train EXPERIMENT MODEL SEED [--config FILE] [--preset P] [--run-dir DIR]
+    iam-repro verify RUN [RUN ...]
 
-Both read the same files as the pipeline (config/config.yaml and the experiment files it
-selects; relative paths from the working directory), so `check` answers "would the DAG accept
-this, and which runs would it train?" without starting Snakemake, and `train` leaves exactly
-the run folder the train rule would (it resumes from that folder's checkpoint, too). Errors a
-user can fix end in one message and exit status 1 (`iam_repro.jobs.errors.user_errors`).
+`check` and `train` read the same files as the pipeline (config/config.yaml and the experiment
+files it selects; relative paths from the working directory), so `check` answers "would the DAG
+accept this, and which runs would it train?" without starting Snakemake, and `train` leaves
+exactly the run folder the train rule would (it resumes from that folder's checkpoint, too).
+`verify` needs only a run.json: it re-trains the run's first steps and says whether this
+machine computes them bit for bit (`iam_repro.jobs.verify`). Errors a user can fix end in one
+message and exit status 1 (`iam_repro.jobs.errors.user_errors`).
 """
 
 from __future__ import annotations
@@ -71,6 +74,18 @@ def _parser() -> argparse.ArgumentParser:
         "where the pipeline puts it)",
     )
     train.set_defaults(command=_train)
+
+    verify = commands.add_parser(
+        "verify",
+        help="re-train a finished run's first steps; say whether this machine gives the same bits",
+        description="Re-train the first steps of finished runs (to the fingerprint each run.json "
+        "records) and say, per run, whether the episodes and every weight bit are identical. "
+        "Exit status 0: all identical; 1: a run differs or cannot be checked.",
+    )
+    verify.add_argument(
+        "runs", nargs="+", type=Path, metavar="RUN", help="a run folder or a run.json file"
+    )
+    verify.set_defaults(command=_verify)
     return parser
 
 
@@ -113,6 +128,19 @@ def _train(args: argparse.Namespace) -> int:
             sys.exit(f"iam-repro: {stop}; run the same command again to resume")
     print(f"{run_dir}: monitor.csv and run.json written")
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from iam_repro.jobs.verify import verify_run  # imports torch
+
+    identical = True
+    for run in args.runs:
+        run_info = run / "run.json" if run.is_dir() else run
+        with user_errors(f"the check of {run}"):
+            verdict = verify_run(run_info, emit=lambda _line: None)
+        print(verdict.summary(), flush=True)
+        identical &= verdict.identical
+    return 0 if identical else 1
 
 
 def _seed(text: str) -> int:

@@ -36,6 +36,11 @@ def bench_training() -> Iterator[ModuleType]:
 
 
 @pytest.fixture(scope="module")
+def kernel_portability() -> Iterator[ModuleType]:
+    yield from _script("kernel_portability")
+
+
+@pytest.fixture(scope="module")
 def bench_batched_seeds() -> Iterator[ModuleType]:
     yield from _script("bench_batched_seeds")
 
@@ -65,6 +70,11 @@ def test_monitor_digest_ignores_wall_time_only(fingerprint, tmp_path):
     assert fingerprint.monitor_digest(log) == first
     log.write_text(header + "12.0,100,0.5,0,100\n")
     assert fingerprint.monitor_digest(log) != first
+    # `upto` (a writer's tell()) reads the rows written so far, not those appended after.
+    log.write_text(header + "13.0,100,0.5,0,100\n")
+    written = log.stat().st_size
+    log.write_text(header + "13.0,100,0.5,0,100\n" + "14.0,100,0.7,1,100\n")
+    assert fingerprint.monitor_digest(log, upto=written) == first != fingerprint.monitor_digest(log)
 
 
 def test_bench_training_prints_a_ratio_per_model(bench_training, capsys):
@@ -125,3 +135,17 @@ def test_bench_batched_seeds_prints_a_row_per_seed_count(bench_batched_seeds, ca
     assert [row[0] for row in rows] == ["1", "2"]
     assert rows[0][-1] == "1.00x"
     assert all(float(row[-2].replace(",", "")) > 0 for row in rows)
+
+
+def test_kernel_probe_repeats_and_names_the_operation_that_differs(
+    kernel_portability, tmp_path, capsys
+):
+    saved = tmp_path / "kernels.json"
+    assert kernel_portability.main(["--save", str(saved)]) == 0
+    digests = json.loads(saved.read_text())
+    assert {"linear 8x73x640", "sqrt (Adam)", "LSTM forward", "conv forward"} <= set(digests)
+    assert kernel_portability.main(["--compare", str(saved)]) == 0  # same machine, same bits
+    assert f"0 of {len(digests)} operations differ" in capsys.readouterr().out
+    saved.write_text(json.dumps({**digests, "sqrt (Adam)": "0" * 16}))
+    assert kernel_portability.main(["--compare", str(saved)]) == 1
+    assert "1 of" in capsys.readouterr().out.splitlines()[-1]

@@ -104,3 +104,35 @@ def test_train_writes_the_run_folder_the_pipeline_would(tmp_path):
     run_info = json.loads((tmp_path / "run.json").read_text())
     assert config_digest(run_info["config"]) == config_digest(resolved)
     assert (tmp_path / "monitor.csv").read_text().count("\n") > 2  # header lines + episodes
+
+
+def test_verify_says_identical_for_a_run_of_this_machine_and_different_otherwise(tmp_path):
+    """`verify` re-trains the fingerprinted steps: the same bits here (exit 0); a run.json whose
+    recorded weights differ (as another CPU's would) is reported DIFFERENT (exit 1), and one
+    without a fingerprint is a user error naming the file."""
+    run_dir = tmp_path / "run"
+    args = ["train", "warehouse", "FNN1", "0", "--preset", "smoke", "--run-dir", str(run_dir)]
+    assert run_script("iam-repro", *args).returncode == 0
+    info = json.loads((run_dir / "run.json").read_text())
+    fingerprint = info["metrics"]["fingerprint"]
+    assert fingerprint["steps_per_worker"] == 1024  # the first update boundary past 1,024
+    assert [s["from_step"] for s in info["metrics"]["segments"]] == [0]
+
+    same = run_script("iam-repro", "verify", str(run_dir))
+    assert same.returncode == 0, same.stderr
+    assert "first 1,024 steps per worker: identical" in same.stdout
+
+    other = tmp_path / "other.json"
+    flipped = fingerprint["weights"][:-1] + ("0" if fingerprint["weights"][-1] != "0" else "1")
+    info["metrics"]["fingerprint"]["weights"] = flipped
+    info["metrics"]["segments"][0]["cpu"] = "Some Other CPU"
+    other.write_text(json.dumps(info))
+    differs = run_script("iam-repro", "verify", str(other))
+    assert differs.returncode == 1
+    assert "DIFFERENT (weights)" in differs.stdout and "Some Other CPU" in differs.stdout
+
+    del info["metrics"]["fingerprint"]
+    other.write_text(json.dumps(info))
+    missing = run_script("iam-repro", "verify", str(other))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert str(other) in missing.stderr and "holds no fingerprint" in missing.stderr

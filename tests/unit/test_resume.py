@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import torch
 from iam_repro.config import load_experiment
 from iam_repro.jobs.training import CHECKPOINT, PARTIAL_LOG, run_training
 from iam_repro.ppo.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from iam_repro.ppo.fingerprint import FINGERPRINT_STEPS
 from iam_repro.ppo.trainer import TrainingInterrupted, train
 from tests.monitor_compare import without_wall_time
 from tests.unit.fake_process_env import SIGINT_IGNORED, descendants, wait_gone
@@ -125,6 +127,15 @@ def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tm
     assert sum("resumed from checkpoint" in m for m in messages) == len(stops)
     expected = reference(model) / "monitor.csv"
     assert without_wall_time(tmp_path / "monitor.csv") == without_wall_time(expected)
+    # The fingerprint (taken at the first update at or past 1,024 steps, before or after a
+    # stop; a run with no update there has none) is the unbroken run's, and each segment says where
+    # it started and on which machine.
+    unbroken = json.loads((reference(model) / "run.json").read_text())["metrics"]
+    assert metrics["fingerprint"] == unbroken["fingerprint"]
+    if RESOLVED[model]["model"]["kind"] == "fnn":  # updates at 128, 256, ...: one at 1,024
+        assert metrics["fingerprint"]["steps_per_worker"] == FINGERPRINT_STEPS
+    assert [s["from_step"] for s in metrics["segments"]] == [0, *resumed]
+    assert all(s["cpu"] == unbroken["segments"][0]["cpu"] for s in metrics["segments"])
     # Kept at the run's last update, so that the run can grow to a larger budget.
     assert load_checkpoint(tmp_path / CHECKPOINT)["loop"]["step"] <= metrics["steps_per_worker"]
 
@@ -350,3 +361,33 @@ def test_a_checkpoint_of_another_format_is_refused(tmp_path):
     torch.save({"format": 0, "weights": torch.zeros(1)}, path)
     with pytest.raises(CheckpointError, match="format 0"):
         load_checkpoint(path)
+
+
+def test_resuming_a_checkpoint_from_another_machine_or_an_older_version(tmp_path):
+    """A resume on another kind of CPU says so in the log (the float kernels change from there);
+    a checkpoint written before segments and fingerprints were kept still resumes."""
+    with pytest.raises(TrainingInterrupted):
+        train(
+            RESOLVED["FNN1"],
+            tmp_path / PARTIAL_LOG,
+            emit=quiet,
+            checkpoint_path=tmp_path / CHECKPOINT,
+            checkpoint_interval_s=1e9,
+            stop_requested=stop_after(2),
+        )
+    payload = load_checkpoint(tmp_path / CHECKPOINT)
+    payload["loop"]["segments"][0]["cpu"] = "Another CPU"
+    messages: list[str] = []
+    log = tmp_path / "resumed.csv"
+    shutil.copyfile(tmp_path / PARTIAL_LOG, log)
+    train(RESOLVED["FNN1"], log, emit=messages.append, resume=payload)
+    assert any("resuming on another kind of machine" in m and "Another CPU" in m for m in messages)
+
+    for key in ("segments", "fingerprint"):  # as checkpoints before both were recorded
+        del payload["loop"][key]
+    messages.clear()
+    shutil.copyfile(tmp_path / PARTIAL_LOG, log)
+    metrics = train(RESOLVED["FNN1"], log, emit=messages.append, resume=payload)
+    assert [s["from_step"] for s in metrics["segments"]] == [0, 256]
+    assert "cpu" not in metrics["segments"][0] and "cpu" in metrics["segments"][1]
+    assert not any("another kind of machine" in m for m in messages)

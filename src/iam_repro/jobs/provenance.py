@@ -14,6 +14,24 @@ from iam_repro.io.atomic import write_json_atomic
 from iam_repro.io.run_info import git_revision, package_versions, read_run_info
 
 
+def describe_segments(segments: list[dict[str, Any]] | None) -> str | None:
+    """The machines a run computed on, e.g. "AMD EPYC (AVX512)", or "A (AVX2); from step
+    40,960: B (AVX512)" when it resumed on another kind (float kernels differ between them)."""
+    if not segments:
+        return None
+    parts: list[str] = []
+    last = None
+    for segment in segments:
+        kind = f"{segment.get('cpu', 'unknown CPU')} ({segment.get('torch_cpu_capability', '?')})"
+        if "cpu" not in segment:
+            kind = "not recorded"
+        if kind != last:
+            start = int(segment.get("from_step", 0))
+            parts.append(kind if not parts else f"from step {start:,}: {kind}")
+            last = kind
+    return "; ".join(parts)
+
+
 def write_provenance(
     run_info_paths: Iterable[str | os.PathLike[str]],
     path: str | os.PathLike[str],
@@ -32,6 +50,8 @@ def write_provenance(
                 "wall_time_s": info["metrics"].get("wall_time_s"),
                 "transitions_per_s": info["metrics"].get("transitions_per_s"),
                 "hostname": info.get("hostname"),
+                "compute": describe_segments(info["metrics"].get("segments")),
+                "fingerprint": (info["metrics"].get("fingerprint") or {}).get("weights"),
                 "git_commit": info.get("git", {}).get("commit"),
             }
         )

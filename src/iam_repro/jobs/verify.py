@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iam_repro.io.run_info import RunInfoError, read_run_info
 from iam_repro.ppo.checkpoint import load_checkpoint
 from iam_repro.ppo.fingerprint import (
     compute_platform,
@@ -25,11 +26,7 @@ from iam_repro.ppo.fingerprint import (
 )
 from iam_repro.ppo.trainer import train
 
-__all__ = ["FingerprintMissingError", "Verdict", "verify_run"]
-
-
-class FingerprintMissingError(ValueError):
-    """The run.json has no fingerprint (a run made before fingerprints were recorded)."""
+__all__ = ["Verdict", "verify_run"]
 
 
 @dataclass(frozen=True)
@@ -73,19 +70,26 @@ class Verdict:
 
 
 def verify_run(
-    run_info: dict[str, Any], *, torch_threads: int = 1, emit: Callable[[str], None] = print
+    run_info: str | Path, *, torch_threads: int = 1, emit: Callable[[str], None] = print
 ) -> Verdict:
-    """Re-train the run of `run_info` (a run.json's content) to its fingerprint and compare.
+    """Re-train the run a run.json describes to its fingerprint, and compare.
+
+    Args:
+        run_info: a run.json (a run folder's, or one kept in an archive).
+        torch_threads: intra-op threads (the result does not depend on them).
+        emit: receives progress lines.
 
     Raises:
-        FingerprintMissingError: the run.json holds no fingerprint.
+        RunInfoError: the file is not a run.json, or it holds no fingerprint.
     """
-    metrics, config = run_info["metrics"], run_info["config"]
+    info = read_run_info(run_info)
+    metrics, config = info["metrics"], info["config"]
     recorded = metrics.get("fingerprint")
     if not recorded:
-        raise FingerprintMissingError(
-            f"run {config.get('run_id', '?')} has no fingerprint in its run.json (made before "
-            "fingerprints were recorded): re-run it to get one"
+        raise RunInfoError(
+            Path(run_info),
+            "run.json holds no fingerprint (the run was made before runs recorded one)",
+            "retrain the run with this version of iam-repro to give it one",
         )
     resolved = copy.deepcopy(config)
     resolved["budget"]["steps_per_worker"] = int(recorded["steps_per_worker"])

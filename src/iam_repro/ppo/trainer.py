@@ -29,6 +29,7 @@ from iam_repro.ppo.fingerprint import (
     FINGERPRINT_STEPS,
     compute_platform,
     monitor_digest,
+    same_platform,
     weights_digest,
 )
 from iam_repro.ppo.host_memory import keep_freed_memory
@@ -135,7 +136,17 @@ def train(
         else:
             ppo.load_state(resume)
             totals = RunTotals.from_state(resume["loop"])
-            totals.segments.append({"from_step": ppo.step, **compute_platform()})
+            here = compute_platform()
+            before = totals.segments[-1] if totals.segments else {}
+            if "cpu" in before and not same_platform(before, here):
+                emit(
+                    f"[{spec.run_id}] note: resuming on another kind of machine "
+                    f"({here['cpu']}, {here['torch_cpu_capability']} kernels; the run so far: "
+                    f"{before['cpu']}, {before['torch_cpu_capability']}): float kernels differ "
+                    "between CPUs, so from here the run is statistically, not bitwise, what an "
+                    "unbroken run would give (run.json records each segment's machine)"
+                )
+            totals.segments.append({"from_step": ppo.step, **here})
             truncate_monitor(monitor_path, resume["monitor_offset"])
             monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
             emit(

@@ -21,6 +21,8 @@ RUN_COLUMNS = {
     "wall_time_s": "wall time",
     "transitions_per_s": "transitions / s",
     "hostname": "host",
+    "compute": "CPU (kernels)",
+    "fingerprint": "fingerprint",
 }
 
 
@@ -65,5 +67,8 @@ def runs_html(provenance: Mapping[str, Any]) -> str:
             "transitions_per_s": lambda v: format_fixed(v, 0),
             "config_digest": _text_or_missing,
             "hostname": _text_or_missing,
+            "compute": _text_or_missing,
+            # The first 12 hex digits identify it; `iam-repro verify` compares the whole digest.
+            "fingerprint": lambda v: MISSING if is_missing(v) else str(v)[:12],
         },
     )
