@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def _check(args: argparse.Namespace) -> int:
     with user_errors("the configuration check"):
         config, experiments = _load(args.config, args.preset)
-        runs = runs_table(experiments, config.preset)
+        runs = runs_table(experiments, config.preset, config.seeds)
     steps = [run.resolved["budget"]["steps_per_worker"] for run in runs]
     workers = [run.resolved["ppo"]["num_workers"] for run in runs]
     table = runs_dataframe(runs).assign(

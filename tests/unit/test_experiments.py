@@ -1230,3 +1230,29 @@ def test_a_preset_may_leave_an_experiment_out():
     data["presets"]["smoke"]["models"] = []
     assert validate(data).runs("smoke") == []
     assert len(validate(data).runs("quick")) == 8
+
+
+def test_config_seeds_replace_every_preset_s_seeds():
+    experiments = load_experiments(load_config(pipeline_dict(experiments=["warehouse"])))
+    assert load_config(pipeline_dict()).seeds is None  # "preset": each preset's own
+    assert {r.seed for r in runs_table(experiments, "paper_scale")} == {0, 1, 2}
+    config = load_config(pipeline_dict(seeds=[1, 7]))
+    assert config.seeds == (1, 7)
+    runs = runs_table(experiments, "paper_scale", config.seeds)
+    assert [(r.model, r.seed) for r in runs] == [
+        (model, seed) for model in ("FNN1", "FNN8", "LSTM", "IAM") for seed in (1, 7)
+    ]
+    assert runs[1].resolved["seed"] == 7 and runs[1].run_id.endswith("/seed_7")
+    # Snakemake's `--config 'seeds=[1,7]'` hands the items over as text.
+    assert load_config(pipeline_dict(seeds=["1", "7"])).seeds == (1, 7)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [([], "the list is empty"), ([0, 0], "the list repeats 0"), ([-1], ">= 0"), ("all", "preset")],
+)
+def test_config_seeds_that_are_not_a_list_of_seeds(value, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_config(pipeline_dict(seeds=value))
+    assert info.value.key.startswith("seeds")
+    assert fragment in str(info.value)

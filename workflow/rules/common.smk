@@ -32,7 +32,7 @@ try:
         for exp in load_experiments(PIPELINE)
         if exp.preset_models(PIPELINE.preset)
     }
-    RUNS = runs_table(list(EXPERIMENTS.values()), PIPELINE.preset)
+    RUNS = runs_table(list(EXPERIMENTS.values()), PIPELINE.preset, PIPELINE.seeds)
 except ConfigError as error:
     sys.exit(f"iam-repro: configuration error\n{error}")
 

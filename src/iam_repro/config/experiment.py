@@ -10,7 +10,7 @@ summary_window and threshold replace the experiment's, and the PPO settings are 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,12 +129,13 @@ class Experiment:
         # The JSON round trip detaches every list from `spec` and proves serialisability.
         return json.loads(canonical_json(resolved))
 
-    def runs(self, preset: str) -> list[Run]:
-        """One run per model x seed of `preset` (model order, then seed order, as written)."""
+    def runs(self, preset: str, seeds: Sequence[int] | None = None) -> list[Run]:
+        """One run per model x seed of `preset` (model order, then seed order, as written);
+        `seeds` replaces the preset's seeds."""
         return [
             Run(self.name, self.env, model, seed, self.resolve(model, preset, seed))
             for model in self.preset_models(preset)
-            for seed in self.preset_seeds(preset)
+            for seed in (self.preset_seeds(preset) if seeds is None else seeds)
         ]
 
     def _preset(self, preset: str) -> dict[str, Any]:
@@ -150,8 +151,11 @@ class Experiment:
         return self.spec["presets"][preset]
 
 
-def runs_table(experiments: Iterable[Experiment], preset: str) -> list[Run]:
-    """Expand experiments into runs: experiment x (preset's models) x (preset's seeds).
+def runs_table(
+    experiments: Iterable[Experiment], preset: str, seeds: Sequence[int] | None = None
+) -> list[Run]:
+    """Expand experiments into runs: experiment x (preset's models) x (preset's seeds, or
+    `seeds` where given: the pipeline config's `seeds`).
 
     Each run's ``resolved`` dict (JSON-serialisable; dump it with :func:`canonical_json`)::
 
@@ -182,7 +186,7 @@ def runs_table(experiments: Iterable[Experiment], preset: str) -> list[Run]:
     Raises:
         ConfigError: An experiment does not define `preset`.
     """
-    return [run for experiment in experiments for run in experiment.runs(preset)]
+    return [run for experiment in experiments for run in experiment.runs(preset, seeds)]
 
 
 def runs_dataframe(runs: Iterable[Run]) -> pd.DataFrame:

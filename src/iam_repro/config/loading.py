@@ -65,6 +65,8 @@ def load_config(
         ConfigError: A key is unknown, missing, or has a wrong type or value.
     """
     data = dict(config)
+    if isinstance(data.get("seeds"), list):  # `--config 'seeds=[0,1]'` gives the items as text
+        data["seeds"] = [int(s) if isinstance(s, str) and s.isdigit() else s for s in data["seeds"]]
     check_plain(data, [], config_path)
     validate(data, load_schema("config"), config_path)
     experiments = data["experiments"]
@@ -87,6 +89,7 @@ def load_config(
             progress_interval_s=float(train["progress_interval_s"]),
             checkpoint_interval_s=float(train["checkpoint_interval_s"]),
         ),
+        seeds=None if data.get("seeds", "preset") == "preset" else tuple(data["seeds"]),
     )
 
 

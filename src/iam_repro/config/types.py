@@ -80,6 +80,8 @@ class PipelineConfig:
     """Folder the DAG writes to."""
     aggregation: AggregationSettings
     training: TrainingSettings
+    seeds: tuple[int, ...] | None = None
+    """Seeds that replace every preset's own (config `seeds`); None: each preset's."""
 
 
 @dataclass(frozen=True)
