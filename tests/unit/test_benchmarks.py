@@ -149,3 +149,14 @@ def test_kernel_probe_repeats_and_names_the_operation_that_differs(
     saved.write_text(json.dumps({**digests, "sqrt (Adam)": "0" * 16}))
     assert kernel_portability.main(["--compare", str(saved)]) == 1
     assert "1 of" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_aggregate_scale_benchmark_reports_each_size(capsys):
+    """The synthetic paper-scale logs go through the aggregate's own calls: one row per size,
+    with the episode count the size implies (12 runs x 8 workers x episodes per worker)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        bench = importlib.import_module("bench_aggregate_scale")
+    assert bench.main(["--fractions", "0.0005", "0.001"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[1] for row in rows] == ["1,920", "3,840"]  # 2,000 and 4,000 steps / 100
