@@ -6,6 +6,8 @@ rule report:
         tables=all_tables(),
         claims_overview=CLAIMS_OVERVIEW,
         figures=all_figures(),
+        across=ACROSS_TABLE_FILES,
+        across_figures=ACROSS_FIGURES,
         provenance=f"{RESULTS}/tables/provenance.json",
         sources=report_sources(),
     output:
