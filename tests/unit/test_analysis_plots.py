@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from iam_repro.analysis.plots import (
@@ -18,9 +20,12 @@ from iam_repro.analysis.plots import (
     plot_learning_curves,
     plot_rolling_curves,
 )
-from iam_repro.analysis.tables import rolling_window
+from iam_repro.analysis.roles import role_colors
+from iam_repro.analysis.stats import bootstrap_ci
+from iam_repro.analysis.tables import TableSettings, rolling_window
 from iam_repro.io import save_figure_atomic
 from iam_repro.reference import load_paper_fig5 as load_reference_fig5
+from iam_repro.reference import registry
 
 # The experiment files' rosters: the order and colours follow the roles.
 ROLES = {"FNN1": "fnn_1", "FNN8": "fnn_k", "LSTM": "lstm", "IAM": "iam"}
@@ -72,7 +77,7 @@ def test_plot_draws_curves_bands_paper_points_and_fnn_lines() -> None:
     assert paper_iam.get_linestyle() == "--" and paper_iam.get_marker() == "o"
     assert ax.get_xlabel() == "Steps (per worker)"
     assert ax.get_ylabel() == "Average return"
-    assert ax.get_legend() is not None
+    assert _legend_texts(ax.get_legend())[-1] == "band: ±1 std over seeds (ours; paper: ±1 std)"
 
 
 def test_models_filter_and_limits() -> None:
@@ -170,6 +175,58 @@ def test_traffic_figure_is_the_papers_bottom_row_with_its_values() -> None:
     assert "bottom row" in fig.get_suptitle()
 
 
+def _legend_texts(legend) -> list[str]:
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def _bands(ax: Axes) -> dict[str, PolyCollection]:
+    return {c.get_gid(): c for c in ax.collections if isinstance(c, PolyCollection)}
+
+
+def _band_at(band: PolyCollection, x: float) -> tuple[float, float]:
+    """The band's low and high edge at step `x` (one of its steps)."""
+    vertices = band.get_paths()[0].vertices
+    ys = vertices[np.isclose(vertices[:, 0], x), 1]
+    return float(ys.min()), float(ys.max())
+
+
+def test_fig5_names_its_band_the_papers_std_in_legend_and_title() -> None:
+    fig = figure_fig5(SUMMARY, PAPER, "warehouse", roles=ROLES)
+    (legend,) = fig.legends
+    assert "band: ±1 std over seeds (ours; paper: ±1 std)" in _legend_texts(legend)
+    assert "band: ±1 std over seeds, as the paper's" in fig.get_suptitle()
+    for ax in fig.axes:
+        assert sorted(_bands(ax)) == ["IAM std band", "LSTM std band"]
+
+
+def test_fig5_with_one_seed_draws_and_claims_no_band() -> None:
+    """curves_summary.csv of one seed has no std: no band is drawn, and none is named."""
+    one_seed = SUMMARY.assign(std=float("nan"))
+    fig = figure_fig5(one_seed, PAPER, "warehouse", roles=ROLES)
+    for ax in fig.axes:
+        assert not _bands(ax)
+    (legend,) = fig.legends
+    texts = _legend_texts(legend)
+    assert "no band: one seed (ours; paper: ±1 std)" in texts
+    assert not [text for text in texts if text.startswith("band:")]
+    assert "one seed: no band" in fig.get_suptitle()
+    assert "over seeds" not in fig.get_suptitle()
+
+
+def test_fig5_colours_are_the_role_colours() -> None:
+    """Every reproduced line, band and paper line takes its role's colour (paper.yaml)."""
+    fig = figure_fig5(SUMMARY, PAPER, "warehouse", roles=ROLES)
+    expected = {model: to_rgb(c) for model, c in role_colors(ROLES).items()}
+    by_label = {"FNN (1 obs)": "FNN1", "FNN (8 obs)": "FNN8", "LSTM": "LSTM", "IAM": "IAM"}
+    for ax in fig.axes:
+        assert len(ax.lines) == 6
+        for line in ax.lines:
+            (model,) = [m for text, m in by_label.items() if line.get_label().startswith(text)]
+            assert to_rgb(line.get_color()) == expected[model], line.get_label()
+        for gid, band in _bands(ax).items():
+            assert to_rgb(band.get_facecolor()[0]) == expected[gid.split()[0]]
+
+
 def _line(ax: Axes, label: str):
     return next(line for line in ax.lines if line.get_label() == label)
 
@@ -232,20 +289,99 @@ ROLLING = pd.DataFrame(
 )
 
 
-def test_rolling_curves_draw_each_seed_and_their_mean() -> None:
+def test_rolling_curves_draw_each_seed_their_mean_and_its_ci_band() -> None:
     ax = plot_rolling_curves(ROLLING, roles=ROLES)
     means = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
-    assert list(means) == ["LSTM (1 seed)", "IAM (mean of 2 seeds)"]
+    assert list(means) == ["LSTM (1 seed, no band)", "IAM (mean of 2 seeds)"]
     # IAM seed 1 starts at step 20: the mean only covers the steps both seeds have.
     iam = means["IAM (mean of 2 seeds)"]
     assert list(iam.get_xdata()) == [20, 30] and list(iam.get_ydata()) == [3.0, 5.0]
-    assert iam.get_color() == "tab:blue" and iam.get_linewidth() == 2
-    seeds = {line.get_gid(): line for line in ax.lines if line.get_gid()}
-    assert sorted(seeds) == ["IAM seed 0", "IAM seed 1", "LSTM seed 0"]
+    assert iam.get_gid() == "IAM mean" and iam.get_linewidth() == 2
+    # Thin lines for each seed of IAM; LSTM's one seed is its thick line, drawn once.
+    seeds = {line.get_gid(): line for line in ax.lines if " seed " in (line.get_gid() or "")}
+    assert sorted(seeds) == ["IAM seed 0", "IAM seed 1"]
     assert list(seeds["IAM seed 1"].get_xdata()) == [20, 30]
     assert list(seeds["IAM seed 0"].get_ydata()) == [1.0, 2.0, 4.0]
     assert seeds["IAM seed 0"].get_linewidth() < iam.get_linewidth()
-    assert ax.get_legend() is not None
+    lstm = means["LSTM (1 seed, no band)"]
+    assert list(lstm.get_ydata()) == [0.5, 1.5]
+    # The band: the tables' 95 % bootstrap CI of the mean over seeds, at each common step.
+    bands = _bands(ax)
+    assert sorted(bands) == ["IAM CI band"]  # none for the one-seed LSTM
+    for step, values in ((20, [2.0, 4.0]), (30, [4.0, 6.0])):
+        assert _band_at(bands["IAM CI band"], step) == pytest.approx(bootstrap_ci(values))
+    legend = _legend_texts(ax.get_legend())
+    assert legend == [
+        "LSTM (1 seed, no band)",
+        "IAM (mean of 2 seeds)",
+        "band: 95 % bootstrap CI of the mean over seeds",
+        "thin: each seed",
+    ]
+
+
+def test_rolling_band_follows_the_table_settings() -> None:
+    """A narrower confidence gives a narrower band, and the legend names its level."""
+    three = pd.DataFrame(
+        {
+            "model": "IAM",
+            "seed": [0, 1, 2] * 2,
+            "step": [10] * 3 + [20] * 3,
+            "mean_return": [1.0, 2.0, 6.0, 2.0, 3.0, 7.0],
+            "window_episodes": 50,
+        }
+    )
+    settings = TableSettings(confidence=0.5, n_resamples=2_000, seed=3)
+    ax = plot_rolling_curves(three, roles=ROLES, settings=settings)
+    band = _bands(ax)["IAM CI band"]
+    assert _band_at(band, 10) == pytest.approx(bootstrap_ci([1.0, 2.0, 6.0], 0.5, 2_000, 3))
+    wide = _band_at(_bands(plot_rolling_curves(three, roles=ROLES))["IAM CI band"], 10)
+    assert wide[1] - wide[0] > _band_at(band, 10)[1] - _band_at(band, 10)[0]
+    assert "band: 50 % bootstrap CI of the mean over seeds" in _legend_texts(ax.get_legend())
+    title = figure_rolling(three, "warehouse", settings=settings).axes[0].get_title()
+    assert "band: 50 % bootstrap CI over seeds" in title
+
+
+def test_rolling_colours_are_the_role_colours() -> None:
+    """Mean, band and thin lines of a model all take its role's colour (paper.yaml)."""
+    ax = plot_rolling_curves(ROLLING, roles=ROLES)
+    expected = {model: to_rgb(c) for model, c in role_colors(ROLES).items()}
+    drawn = [line for line in ax.lines if line.get_gid()]
+    assert len(drawn) == 4  # two IAM seeds, IAM mean, LSTM
+    for line in drawn:
+        assert to_rgb(line.get_color()) == expected[line.get_gid().split()[0]]
+    for gid, band in _bands(ax).items():
+        assert to_rgb(band.get_facecolor()[0]) == expected[gid.split()[0]]
+    assert expected["IAM"] == to_rgb(registry().role_colors["iam"])
+
+
+def test_models_without_a_role_never_take_a_roles_colour() -> None:
+    names = [f"M{i}" for i in range(6)]
+    frame = pd.concat(ROLLING.loc[ROLLING["model"] == "IAM"].assign(model=name) for name in names)
+    ax = plot_rolling_curves(frame, roles={})
+    colours = {line.get_gid(): to_rgb(line.get_color()) for line in ax.lines if line.get_gid()}
+    means = [colours[f"{name} mean"] for name in names]
+    assert len(set(means)) == len(names)
+    assert not set(means) & {to_rgb(c) for c in registry().role_colors.values()}
+
+
+def test_rolling_figure_with_one_seed_says_it_draws_no_band() -> None:
+    one_seed = ROLLING.loc[ROLLING["seed"] == 0]
+    (ax,) = figure_rolling(one_seed, "warehouse", roles=ROLES).axes
+    assert not _bands(ax)
+    assert "one seed per model: each line is that seed's curve, no band" in ax.get_title()
+    assert "thin" not in ax.get_title() and "CI" not in ax.get_title()
+    legend = _legend_texts(ax.get_legend())
+    assert legend == ["LSTM (1 seed, no band)", "IAM (1 seed, no band)"]
+
+
+def test_rolling_figure_title_says_what_is_drawn() -> None:
+    (ax,) = figure_rolling(ROLLING, "warehouse", roles=ROLES).axes
+    title = ax.get_title()
+    assert "thick: mean over seeds" in title and "thin: each seed" in title
+    assert "band: 95 % bootstrap CI over seeds (none for a 1-seed model)" in title
+    two = ROLLING.loc[ROLLING["model"] == "IAM"]
+    (only_iam,) = figure_rolling(two, "warehouse", roles=ROLES).axes
+    assert "band: 95 % bootstrap CI over seeds; thin" in only_iam.get_title()
 
 
 def test_rolling_figure_states_the_window_of_its_table() -> None:
@@ -273,9 +409,9 @@ def test_rolling_figure_marks_the_random_policy() -> None:
         assert not [line for line in bare.lines if line.get_gid() == "uniform random"]
 
 
-def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
-    # A fresh interpreter, since another test may have imported pyplot into this one: pyplot
-    # would switch global backend state and keep every figure alive in its registry.
+def test_plotting_never_registers_figures_with_pyplot(tmp_path: Path) -> None:
+    # A fresh interpreter, so that no other test's figures are in pyplot's registry: a figure
+    # made through pyplot would stay alive there (seaborn draws on the Axes it is given).
     code = (
         "import sys, pandas as pd\n"
         "from iam_repro.analysis.plots import figure_fig5, figure_rolling\n"
@@ -285,8 +421,11 @@ def test_plotting_never_touches_pyplot(tmp_path: Path) -> None:
         "fig = figure_fig5(s, load_reference_fig5(), 'warehouse')\n"
         f"save_figure_atomic(fig, {str(tmp_path / 'f.png')!r})\n"
         "r = s.assign(seed=0, mean_return=1.0, window_episodes=100)\n"
+        "r = pd.concat([r, r.assign(seed=1, mean_return=2.0)])\n"
         f"save_figure_atomic(figure_rolling(r, 'warehouse'), {str(tmp_path / 'r.png')!r})\n"
-        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        # seaborn imports pyplot, but no figure may enter its registry.
+        "import matplotlib.pyplot as plt\n"
+        "assert plt.get_fignums() == []\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

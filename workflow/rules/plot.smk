@@ -23,7 +23,8 @@ rule plot_fig5:
 
 
 # The rolling average over episodes of all workers (aggregation.rolling_window_episodes): the
-# usual RL learning curve, beside the paper-protocol one of plot_fig5.
+# usual RL learning curve, beside the paper-protocol one of plot_fig5. Its band is the tables'
+# bootstrap CI over seeds (aggregation.confidence, aggregation.bootstrap_resamples).
 rule plot_rolling:
     input:
         rolling=f"{TABLES}/curves_rolling.csv",
@@ -42,5 +43,6 @@ rule plot_rolling:
     params:
         env=experiment_setting("env"),
         budget=experiment_setting("budget"),
+        aggregation=config["aggregation"],
     script:
         "../scripts/plot_rolling.py"

@@ -8,6 +8,7 @@ import pandas as pd  # noqa: E402
 
 from iam_repro.analysis.plots import figure_rolling  # noqa: E402
 from iam_repro.analysis.roles import roles_from_table  # noqa: E402
+from iam_repro.analysis.tables import TableSettings  # noqa: E402
 from iam_repro.io.atomic import save_figure_atomic  # noqa: E402
 from iam_repro.jobs.log import line_logger  # noqa: E402
 
@@ -20,6 +21,7 @@ with line_logger(sm.log[0]) as emit:
         roles=roles_from_table(pd.read_csv(sm.input.models)),
         max_step=sm.params.budget["steps_per_worker"],
         random_level=float(random_policy["mean"].iloc[0]) if len(random_policy) else None,
+        settings=TableSettings.from_config(sm.params.aggregation),
     )
     save_figure_atomic(figure, sm.output[0], dpi=150)
     emit(f"wrote {sm.output[0]}")
