@@ -9,15 +9,16 @@ CLAIM_HEADER = (
     "claim_id,claim,paper_value,reproduced_value,ci_low,ci_high,tolerance,verdict,evidence\n"
 )
 
-#: warehouse claims 1a, 1b, 3 (a claims.csv of the 'results' tree below).
+#: warehouse claims 1a, 1b, 3 (a claims.csv of the 'results' tree below), their verdicts
+#: written in other spellings than the claims table's (the book normalises them).
 WAREHOUSE_CLAIMS = (
     CLAIM_HEADER
     + "1a,IAM above LSTM (final),5.6,2.5,1.5,3.5,0,reproduced,diff > 0\n"
-    + "1b,IAM above LSTM (AUC),not available,1.2e6,,,0,Partly reproduced,AUC\n"
-    + "3,IAM faster,1300000,250000,-100000,600000,0,not_reproduced,CI has 0\n"
+    + "1b,IAM above LSTM (AUC),not available,1.2e6,,,0,Inconclusive (n=1),AUC\n"
+    + "3,IAM faster,1300000,250000,-100000,600000,0,INCONCLUSIVE,CI has 0\n"
 )
 #: An experiment 'foo' testing a claim the paper does not make (9).
-FOO_CLAIMS = CLAIM_HEADER + "9,something else,,1,0,2,0,yes,e\n"
+FOO_CLAIMS = CLAIM_HEADER + "9,something else,,-1,-2,-0.5,0,contradicted,e\n"
 
 QUICK_SUMMARY = (
     "model,n_seeds,mean,std,ci_low,ci_high,paper_value\n"

@@ -53,15 +53,18 @@ def test_compare_models_small_and_empty_groups() -> None:
     ("diff", "low", "high", "direction", "verdict"),
     [
         (1.0, 0.5, 1.5, 1, "reproduced"),
-        (1.0, -0.5, 1.5, 1, "partly"),
-        (1.0, 0.0, 1.5, 1, "partly"),  # a CI touching 0 does not exclude it
-        (1.0, NAN, NAN, 1, "partly"),  # one seed: no CI
-        (-1.0, -2.0, -0.5, 1, "not reproduced"),
-        (0.0, -1.0, 1.0, 1, "not reproduced"),  # a tie is not "above"
+        (1.0, -0.5, 1.5, 1, "inconclusive"),  # the CI contains 0: the mean's sign is no verdict
+        (-1.0, -1.5, 0.5, 1, "inconclusive"),  # ... whichever side the mean is on
+        (1.0, 0.0, 1.5, 1, "inconclusive"),  # a CI touching 0 does not exclude it
+        (0.0, 0.0, 0.0, 1, "inconclusive"),  # identical seeds, a tie: not "above"
+        (1.0, NAN, NAN, 1, "inconclusive (n = 1)"),  # one seed: no CI
+        (-1.0, -2.0, -0.5, 1, "contradicted"),  # the whole CI below 0
+        (-1.0, -2.0, 0.0, 1, "inconclusive"),  # touching 0 from the other side
         (-1.0, -2.0, -0.5, -1, "reproduced"),
-        (-1.0, -2.0, 0.5, -1, "partly"),
-        (1.0, 0.5, 1.5, -1, "not reproduced"),
+        (-1.0, -2.0, 0.5, -1, "inconclusive"),
+        (1.0, 0.5, 1.5, -1, "contradicted"),
         (NAN, NAN, NAN, 1, "not yet run"),
+        (NAN, NAN, NAN, -1, "not yet run"),
     ],
 )
 def test_direction_verdict_rules(
@@ -78,13 +81,17 @@ def test_direction_must_be_a_sign() -> None:
 @pytest.mark.parametrize(
     ("value", "low", "high", "paper_value", "tolerance", "verdict"),
     [
-        (41.0, 40.0, 42.0, 40.9, 1.0, "reproduced"),
-        (39.0, 38.0, 40.0, 40.0, 1.0, "reproduced"),  # exactly at the tolerance
-        (38.0, 37.0, 39.0, 40.0, 1.0, "partly"),  # CI + tolerance reaches the paper
-        (38.0, 37.5, 38.5, 40.0, 1.0, "not reproduced"),
-        (38.0, NAN, NAN, 40.0, 1.0, "not reproduced"),  # one seed, outside the tolerance
+        # The band is paper_value +/- tolerance: [39, 41] for the paper's 40.
+        (40.5, 40.0, 41.0, 40.0, 1.0, "reproduced"),  # the CI just fits the band
+        (40.0, 39.0, 41.0, 40.0, 1.0, "reproduced"),  # both ends exactly on the band's edges
+        (40.5, 39.5, 41.5, 40.0, 1.0, "inconclusive"),  # the mean is inside, the CI is not
+        (38.0, 37.0, 39.0, 40.0, 1.0, "inconclusive"),  # mean outside, CI reaches the band
+        (38.0, 37.5, 38.5, 40.0, 1.0, "contradicted"),  # the whole CI below 39
+        (42.0, 41.5, 42.5, 40.0, 1.0, "contradicted"),  # the whole CI above 41
+        (40.0, NAN, NAN, 40.0, 1.0, "inconclusive (n = 1)"),  # one seed, even a perfect match
         (NAN, NAN, NAN, 40.0, 1.0, "not yet run"),
-        (38.0, 37.0, 39.0, NAN, NAN, "not yet run"),  # no paper value at this budget
+        (NAN, NAN, NAN, NAN, NAN, "not yet run"),  # no runs outranks no paper value
+        (38.0, 37.0, 39.0, NAN, NAN, "needs paper scale"),  # no paper value at this budget
     ],
 )
 def test_value_verdict_rules(
@@ -142,22 +149,26 @@ def test_claims_table_on_a_synthetic_warehouse_experiment(paper: pd.DataFrame) -
     )
     assert tuple(table.columns) == CLAIMS_COLUMNS
     rows = table.set_index("claim_id")
-    # Direction claims, then the value checks filed under claims 1 and 2.
-    ids = ["1a", "1b", "2a", "2b", "3", "6a", "6b", "1c", "1d", "2c", "2d"]
+    # The paper's claim order: by claim number, comparisons before the value checks.
+    ids = ["1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d", "3", "6a", "6b"]
     assert list(rows.index) == ids
+    # With three seeds, each bootstrap CI of a mean spans the seeds' extremes (an all-min or
+    # all-max resample has probability 1/27 > 2.5 %).
     assert rows["verdict"].to_dict() == {
-        "1a": "reproduced",  # 41 vs 35, seeds never overlap
-        "1b": "partly",  # 31 vs 30.3, seeds overlap
+        "1a": "reproduced",  # 41 vs 35, CI [4.67, 7.33]
+        "1b": "inconclusive",  # 31 vs 30.3, CI [-2, 3.67] contains 0
         "2a": "reproduced",
-        "2b": "not reproduced",  # FNN1 (41.5) above IAM (41)
-        "3": "partly",  # censored IAM run: CI upper bound reaches 0
+        "2b": "inconclusive",  # FNN1 (41.5) above IAM (41), but CI [-1.83, 0.83] contains 0
+        "3": "inconclusive",  # censored IAM run: the CI's upper bound is exactly 0
         "6a": "reproduced",
         "6b": "not yet run",  # no FNN8 throughput
-        "1c": "reproduced",  # 41 vs 40.94
-        "1d": "reproduced",  # 35 vs 35.33
-        "2d": "not reproduced",  # 41.5 vs 39.35, CI [40.5, 42.5] + 1 misses it
-        "2c": "reproduced",  # 35.5 vs 35.65
+        "1c": "inconclusive",  # CI [40, 42] vs band 40.94 +/- 1 = [39.94, 41.94]: 42 is out
+        "1d": "inconclusive",  # CI [34, 36] vs band [34.33, 36.33]: 34 is out
+        "2c": "reproduced",  # CI [35, 36] inside the band [34.65, 36.65]
+        "2d": "contradicted",  # CI [40.5, 42.5] wholly above the band [38.35, 40.35]
     }
+    assert (rows.loc["2d", "ci_low"], rows.loc["2d", "ci_high"]) == (40.5, 42.5)
+    assert (rows.loc["3", "ci_low"], rows.loc["3", "ci_high"]) == (-3e6, 0.0)
     assert rows.loc["1a", "reproduced_value"] == 6.0
     assert rows.loc["1a", "paper_value"] == pytest.approx(40.9375 - 35.325)
     assert rows.loc["2b", "paper_value"] == pytest.approx(40.9375 - 39.35)
@@ -188,10 +199,14 @@ def test_tolerance_follows_the_reading_accuracy(paper: pd.DataFrame) -> None:
     )
     rows = table.set_index("claim_id")
     assert rows.loc["1c", "tolerance"] == pytest.approx(0.4)  # 2 x 0.2 at step 1e6
-    assert rows.loc["2c", "verdict"] == "not yet run"  # paper FNN only at 4e6
+    # The FNN8 runs exist, but the paper's FNN value is only at 4e6: not "not yet run".
+    assert rows.loc["2c", "verdict"] == "needs paper scale"
     assert "paper's budget" in rows.loc["2c", "evidence"]
-    assert rows.loc["3", "verdict"] == "not yet run"  # no threshold given
+    assert rows.loc["2c", "reproduced_value"] == 35.5  # our measurement is still shown
+    # Runs exist but no threshold was given: nothing measured, and no number shown.
+    assert rows.loc["3", "verdict"] == "inconclusive"
     assert "no threshold" in rows.loc["3", "evidence"]
+    assert math.isnan(rows.loc["3", "reproduced_value"])
 
 
 def test_no_runs_means_every_claim_is_not_yet_run(paper: pd.DataFrame) -> None:
@@ -209,7 +224,7 @@ def test_no_runs_means_every_claim_is_not_yet_run(paper: pd.DataFrame) -> None:
         threshold=-10.0,
     )
     assert set(table["verdict"]) == {"not yet run"}
-    ids = ["4a", "4b", "4c", "5", "6a", "6b", "4d", "4e", "4f", "4g"]
+    ids = ["4a", "4b", "4c", "4d", "4e", "4f", "4g", "5", "6a", "6b"]
     assert list(table["claim_id"]) == ids
     assert table.set_index("claim_id").loc["4d", "paper_value"] == pytest.approx(-3.47)
 
@@ -225,16 +240,49 @@ def test_claims_are_deterministic(paper: pd.DataFrame) -> None:
     assert np.isfinite(first["ci_low"].iloc[0])
 
 
-def test_threshold_claim_is_not_yet_run_when_no_run_reached_the_threshold(
+def test_threshold_claim_needs_paper_scale_when_no_run_reached_the_threshold(
     paper: pd.DataFrame,
 ) -> None:
     never = scores().assign(steps_to_threshold=NAN)
     rows = claims_table(
         never, throughput(), paper, "warehouse", WAREHOUSE_ROLES, max_step=100_000, threshold=35.0
     ).set_index("claim_id")
-    # Both censored at the budget: a zero difference says nothing about learning speed.
-    assert rows.loc["3", "verdict"] == "not yet run"
-    assert "no IAM or LSTM run reached 35" in rows.loc["3", "evidence"]
+    # Both censored at a budget shorter than the paper's 4e6: the runs exist, but are too short.
+    assert rows.loc["3", "verdict"] == "needs paper scale"
+    assert "no IAM or LSTM run reached 35 within 100000 steps" in rows.loc["3", "evidence"]
+    assert "paper's (4000000)" in rows.loc["3", "evidence"]
+    # No measured-looking "0 [0, 0]": the difference and its CI are left empty.
+    row = rows.loc["3"]
+    assert all(math.isnan(row[c]) for c in ("reproduced_value", "ci_low", "ci_high"))
+
+
+def test_threshold_never_reached_at_the_papers_budget_is_inconclusive(
+    paper: pd.DataFrame,
+) -> None:
+    never = scores().assign(steps_to_threshold=NAN)
+    rows = claims_table(
+        never, throughput(), paper, "warehouse", WAREHOUSE_ROLES, max_step=4_000_000, threshold=35.0
+    ).set_index("claim_id")
+    # The paper's budget, and still no run got there: longer runs are not the answer.
+    assert rows.loc["3", "verdict"] == "inconclusive"
+    assert "needs paper scale" not in rows.loc["3", "evidence"]
+    assert math.isnan(rows.loc["3", "reproduced_value"])
+    # The paper's own difference is still shown: IAM first reached 35 at 1e6, LSTM at 3.3e6.
+    assert rows.loc["3", "paper_value"] == -2.3e6
+
+
+def test_one_seed_of_a_model_is_inconclusive_whatever_the_gap(paper: pd.DataFrame) -> None:
+    """LSTM with one seed, 10 below IAM: no CI, so no verdict, however large the gap."""
+    one = scores()
+    one = one[(one["model"] != "LSTM") | (one["seed"] == 0)]
+    rows = claims_table(
+        one, throughput(), paper, "warehouse", WAREHOUSE_ROLES, max_step=4_000_000, threshold=35.0
+    ).set_index("claim_id")
+    assert rows.loc["1a", "verdict"] == "inconclusive (n = 1)"
+    assert rows.loc["1a", "reproduced_value"] == 6.0  # 41 - 35
+    assert math.isnan(rows.loc["1a", "ci_low"])
+    assert "LSTM 35 (n=1)" in rows.loc["1a", "evidence"]
+    assert rows.loc["1d", "verdict"] == "inconclusive (n = 1)"  # the value check too
 
 
 def traffic_scores() -> pd.DataFrame:
@@ -278,18 +326,18 @@ def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> 
         threshold=-10.0,
     )
     rows = table.set_index("claim_id")
-    assert list(rows.index) == ["4a", "4b", "4c", "5", "6a", "6b", "4d", "4e", "4f", "4g"]
+    assert list(rows.index) == ["4a", "4b", "4c", "4d", "4e", "4f", "4g", "5", "6a", "6b"]
     assert rows["verdict"].to_dict() == {
         "4a": "reproduced",  # -3.5 vs -4.2, seeds never overlap
         "4b": "reproduced",  # -3.5 vs -5.6
-        "4c": "partly",  # -3.5 vs -3.9: one FNN32 seed (-3.3) beats IAM, the CI reaches 0
+        "4c": "inconclusive",  # -3.5 vs -3.9: one FNN32 seed (-3.3) beats IAM, the CI reaches 0
         "5": "reproduced",  # IAM at 0.45e6, LSTM at (1.05e6 + 1.1e6 + 2e6 censored) / 3
         "6a": "reproduced",
-        "6b": "not reproduced",  # FNN32 is faster here
-        "4d": "reproduced",  # -3.5 vs -3.47 (only the 2e6 point lies in the final window)
-        "4e": "reproduced",  # -4.2 vs -4.23
-        "4f": "reproduced",  # -5.6 vs -5.60
-        "4g": "reproduced",  # -3.9 vs -4.18, within the 0.5 floor of the tolerance
+        "6b": "contradicted",  # FNN32 is faster here, CI [-400, -200]
+        "4d": "reproduced",  # CI [-3.6, -3.4] inside -3.47 +/- 0.5 (the 2e6 point only)
+        "4e": "reproduced",  # CI [-4.3, -4.1] inside -4.23 +/- 0.6
+        "4f": "reproduced",  # CI [-5.7, -5.5] inside -5.60 +/- 0.5
+        "4g": "inconclusive",  # CI [-4.3, -3.3] leaves -4.18 +/- 0.5 = [-4.68, -3.68] at the top
     }
     assert rows.loc["4a", "reproduced_value"] == pytest.approx(0.7)
     assert rows.loc["4a", "ci_low"] > 0
@@ -312,7 +360,7 @@ def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> 
     assert rows.loc["4e", "tolerance"] == pytest.approx(0.6)  # 2 x 0.3, the LSTM reading
 
 
-def test_traffic_lstm_that_ends_above_iam_is_not_reproduced(paper: pd.DataFrame) -> None:
+def test_traffic_lstm_that_ends_above_iam_contradicts_claim_4a(paper: pd.DataFrame) -> None:
     scores = traffic_scores()
     scores.loc[scores["model"] == "LSTM", "final_return"] = [-3.0, -3.1, -2.9]
     rows = claims_table(
@@ -324,7 +372,7 @@ def test_traffic_lstm_that_ends_above_iam_is_not_reproduced(paper: pd.DataFrame)
         max_step=2_000_000,
         threshold=-10.0,
     ).set_index("claim_id")
-    assert rows.loc["4a", "verdict"] == "not reproduced"
+    assert rows.loc["4a", "verdict"] == "contradicted"  # -3.5 vs -3.0, CI [-0.63, -0.37]
     assert rows.loc["6a", "verdict"] == "not yet run"  # no throughput records
 
 
@@ -355,7 +403,7 @@ def test_claims_follow_roles_whatever_the_models_are_called(paper: pd.DataFrame)
     back = {new: old for old, new in names.items()}
     pd.testing.assert_frame_equal(renamed.replace(back, regex=True), original)
     assert "Memory 41 (n=3) vs Recurrent 35 (n=3)" in renamed.loc[0, "evidence"]
-    assert renamed.loc[7, "claim"].startswith("Warehouse: Memory's final return")
+    assert renamed.loc[2, "claim"].startswith("Warehouse: Memory's final return (paper protocol)")
 
 
 def test_a_role_no_model_plays_is_not_yet_run(paper: pd.DataFrame) -> None:
@@ -364,18 +412,21 @@ def test_a_role_no_model_plays_is_not_yet_run(paper: pd.DataFrame) -> None:
         scores(), throughput(), paper, "warehouse", roles, max_step=4_000_000, threshold=35.0
     ).set_index("claim_id")
     assert rows.loc["1a", "verdict"] == "reproduced"
-    for claim_id in ("2a", "2b", "6b", "2c", "2d"):
+    for claim_id in ("2a", "2b", "6b", "2c", "2d"):  # FNN8 plays no role: not in the build
         assert rows.loc[claim_id, "verdict"] == "not yet run"
         assert "role 'fnn_" in rows.loc[claim_id, "evidence"]
 
 
-def test_at_least_as_good_is_not_reproduced_only_when_clearly_worse() -> None:
-    assert at_least_verdict(0.5, -0.2, 1.0) == "reproduced"
-    assert at_least_verdict(0.0, -1.0, 1.0) == "reproduced"
-    assert at_least_verdict(-0.5, -1.0, 0.1) == "partly"
-    assert at_least_verdict(-0.5, -1.0, -0.1) == "not reproduced"
+def test_at_least_as_good_needs_the_whole_ci_at_or_above_zero() -> None:
+    assert at_least_verdict(0.5, 0.2, 1.0) == "reproduced"
+    assert at_least_verdict(0.0, 0.0, 0.0) == "reproduced"  # a tie is "at least as good"
+    assert at_least_verdict(0.5, 0.0, 1.0) == "reproduced"  # 0 is on the claimed side
+    assert at_least_verdict(0.5, -0.2, 1.0) == "inconclusive"  # could be slightly worse
+    assert at_least_verdict(-0.5, -1.0, 0.1) == "inconclusive"
+    assert at_least_verdict(-0.5, -1.0, 0.0) == "inconclusive"  # 0 is still in the CI
+    assert at_least_verdict(-0.5, -1.0, -0.1) == "contradicted"
     assert at_least_verdict(NAN, NAN, NAN) == "not yet run"
-    assert at_least_verdict(0.5, NAN, NAN) == "partly"  # one seed each: no CI, cannot tell
+    assert at_least_verdict(0.5, NAN, NAN) == "inconclusive (n = 1)"  # one seed: no CI
 
 
 def test_claim_7_is_judged_on_flickering_atari_only(paper: pd.DataFrame) -> None:
@@ -392,8 +443,8 @@ def test_claim_7_is_judged_on_flickering_atari_only(paper: pd.DataFrame) -> None
         atari, no_compute, paper, "atari", roles, max_step=100, env_options={"flicker": True}
     ).set_index("claim_id")
     assert list(flicker.index) == ["7a", "7b"]
-    assert flicker.loc["7a", "verdict"] == "reproduced"  # 11 vs 5
-    assert flicker.loc["7b", "verdict"] == "partly"  # 11 vs 12: below, but the seeds overlap
+    assert flicker.loc["7a", "verdict"] == "reproduced"  # 11 vs 5, CI [4.67, 7.33]
+    assert flicker.loc["7b", "verdict"] == "inconclusive"  # 11 vs 12, CI [-2.33, 0.33]
     assert flicker.loc["7a", "claim"].startswith("Atari: with flicker, IAM ends at least")
     plain = claims_table(
         atari, no_compute, paper, "atari", roles, max_step=100, env_options={"flicker": False}

@@ -11,6 +11,7 @@ from iam_repro.analysis.curves import (
     final_score,
     paper_protocol_curve,
     rolling_curve,
+    run_grid,
     step_grid,
     steps_to_threshold,
 )
@@ -90,6 +91,39 @@ def test_rolling_curve_by_hand() -> None:
         result["mean_return"].to_numpy(), [np.nan, 1.0, 2.5, 4.0, 4.5, 5.0, np.nan]
     )
     assert result["step"].tolist() == [1, 2, 3, 4, 6, 8, 9]
+
+
+def test_run_grid_ends_at_the_runs_final_step() -> None:
+    grid = step_grid(20, 5)  # [5, 10, 15, 20]
+    assert run_grid(grid, 20).tolist() == [5, 10, 15, 20]  # the budget is on the grid
+    assert run_grid(grid, 18).tolist() == [5, 10, 15, 18]  # a run that stopped at 18
+    assert run_grid(step_grid(22, 5), 22).tolist() == [5, 10, 15, 20, 22]  # budget off the grid
+    assert run_grid(grid, 3).tolist() == [3]
+    assert run_grid(grid, 20).dtype == np.int64
+    with pytest.raises(ValueError, match="final_step"):
+        run_grid(grid, 0)
+
+
+# A run with budget 20 whose last episode ends at step 17, as traffic's last episode ends
+# before 204,800: r = 2, 4, 6 at steps 3, 7, 17 -> rolling(2) = 2, 3, 5.
+SHORT_OF_BUDGET = episodes([(3, 0, 2.0), (7, 1, 4.0), (17, 0, 6.0)])
+
+
+def test_rolling_curve_draws_the_runs_last_point() -> None:
+    grid = run_grid(step_grid(20, 5), 20)
+    result = rolling_curve(SHORT_OF_BUDGET, grid, window_episodes=2, final_step=20)
+    # 5: between (3, 2) and (7, 3) -> 2.5; 10 and 15: between (7, 3) and (17, 5) -> 3.6, 4.6;
+    # 20: no episode ended after 17, so the mean of the last two is still 5.
+    np.testing.assert_allclose(result["mean_return"].to_numpy(), [2.5, 3.6, 4.6, 5.0])
+    # Without the final step the last grid point lies after the last episode: no value (the
+    # curve stopped one point short of the budget).
+    unended = rolling_curve(SHORT_OF_BUDGET, grid, window_episodes=2)
+    assert np.isnan(unended["mean_return"].iloc[-1])
+
+
+def test_rolling_curve_holds_no_value_past_the_final_step() -> None:
+    result = rolling_curve(SHORT_OF_BUDGET, np.array([5, 17, 18, 20]), 2, final_step=18)
+    np.testing.assert_allclose(result["mean_return"].to_numpy(), [2.5, 5.0, 5.0, np.nan])
 
 
 def test_rolling_curve_with_a_window_covering_everything_is_the_running_mean() -> None:

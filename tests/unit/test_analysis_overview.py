@@ -13,6 +13,7 @@ from iam_repro.analysis.overview import (
     claim_number,
     claims_overview,
     experiment_order,
+    in_claim_order,
     normalise_verdict,
     stack_claims,
 )
@@ -46,17 +47,36 @@ def test_claim_number(claim_id, number) -> None:
     [
         ("reproduced", "reproduced"),
         ("Reproduced", "reproduced"),
-        ("partly reproduced", "partly"),
-        ("Partial", "partly"),
-        ("not_reproduced", "not reproduced"),
-        ("NOT REPRODUCED", "not reproduced"),
+        ("CONTRADICTED", "contradicted"),
+        ("inconclusive", "inconclusive"),
+        ("Inconclusive (n=1)", "inconclusive (n = 1)"),
+        ("inconclusive (n = 1)", "inconclusive (n = 1)"),
+        ("needs_paper_scale", "needs paper scale"),
+        ("needs-paper scale", "needs paper scale"),
         ("not-yet-run", "not yet run"),
         (float("nan"), "not yet run"),
-        ("inconclusive", "inconclusive"),
+        # An older table's words are shown as they are: no new word means what they meant.
+        ("Partly", "partly"),
+        ("not_reproduced", "not reproduced"),
+        ("reproduced?", "reproduced?"),
     ],
 )
 def test_normalise_verdict(verdict, word) -> None:
     assert normalise_verdict(verdict) == word
+
+
+def test_in_claim_order_is_the_papers_claim_order() -> None:
+    """An older claims.csv listed comparisons before value checks (1a, 2a, 3, 1c, 2c); the
+    book shows every table by claim number, then id, as the overview does."""
+    claims = pd.DataFrame(
+        {"claim_id": ["1a", "2a", "3", "x", "1c", "6b", "2c", "6a"], "verdict": list("abcdefgh")}
+    )
+    ordered = in_claim_order(claims)
+    assert list(ordered["claim_id"]) == ["1a", "1c", "2a", "2c", "3", "6a", "6b", "x"]
+    assert list(ordered["verdict"]) == list("aebgchfd")  # the rows move whole
+    assert list(ordered.index) == list(range(8))
+    numeric = pd.DataFrame({"claim_id": [5, 3], "verdict": ["a", "b"]})  # ids read as numbers
+    assert list(in_claim_order(numeric)["claim_id"]) == [3, 5]
 
 
 def test_experiments_are_ordered_warehouse_first_then_by_name() -> None:
@@ -81,14 +101,14 @@ def test_claims_overview_lists_every_paper_claim() -> None:
     verdicts = dict(zip(overview["claim_id"], overview["verdict"], strict=True))
     assert verdicts == {
         "1a": "reproduced",
-        "1b": "partly",
+        "1b": "inconclusive (n = 1)",
         "2": "not yet run",
-        "3": "not reproduced",
+        "3": "inconclusive",
         "4": "not yet run",
         "5": "not yet run",
         "6": "not yet run",
         "7": "not yet run",
-        "9": "reproduced",
+        "9": "contradicted",
     }
     row = overview.set_index("claim_id").loc["1a"]
     assert (row["ci_low"], row["ci_high"], row["experiment"]) == (1.5, 3.5, "warehouse")

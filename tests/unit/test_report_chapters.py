@@ -18,7 +18,7 @@ OVERVIEW = (
     "verdict,evidence\n"
     "1,1,warehouse,IAM ends above LSTM,,,,,,not yet run,no results in this build\n"
     "4,4a,traffic,IAM ends above LSTM (final return),0.76,0.88,0.6,1.1,,reproduced,e\n"
-    "4,4a,traffic_long,IAM ends above LSTM (final return),0.76,0.5,0.1,0.9,,partly,e\n"
+    "4,4a,traffic_long,IAM ends above LSTM (final return),0.76,0.5,0.1,0.9,,reproduced,e\n"
     "5,5,traffic,IAM learns much faster,,,,,,not yet run,no results in this build\n"
 )
 
@@ -151,10 +151,12 @@ def test_rolling_section_compares_each_run_with_the_random_policy(
     c.show_rolling(tmp_path, "traffic")
     note, table = shown[-2:]
     assert "-39.30 [-39.80, -38.80] over 100 episodes" in note
+    assert "each run&#x27;s last-100-episodes return" in note  # the window of vs_random.csv
+    assert '<th class="col-final-mean num">last-100-episodes return</th>' in table
     rows = re.findall(r"<tr>(.*?)</tr>", table)
     cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[-1])]
     assert cells == ["LSTM", "1", "not distinguishable", "-39.50", "100", "-0.20 [-1.10, 0.70]"]
-    assert "verdict-reproduced" in table and "verdict-partly" in table
+    assert "verdict-reproduced" in table and "verdict-inconclusive" in table
 
 
 def test_traffic_texts_come_from_the_packaged_calibration_and_reference() -> None:

@@ -18,9 +18,13 @@ from iam_repro.report.markup import (
 
 
 def test_verdict_badge_classes_and_escaping() -> None:
-    assert verdict_badge("partly") == '<span class="verdict verdict-partly">partly</span>'
-    assert "verdict-not-reproduced" in verdict_badge("not reproduced")
+    assert verdict_badge("Contradicted") == (
+        '<span class="verdict verdict-contradicted">contradicted</span>'
+    )
+    assert "verdict-inconclusive" in verdict_badge("inconclusive (n = 1)")
+    assert "verdict-needs-scale" in verdict_badge("needs paper scale")
     assert "verdict-not-run" in verdict_badge(float("nan"))
+    assert "verdict-other" in verdict_badge("partly")  # an older table's word: not a verdict
     assert verdict_badge("<b>odd</b>") == (
         '<span class="verdict verdict-other">&lt;b&gt;odd&lt;/b&gt;</span>'
     )

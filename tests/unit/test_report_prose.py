@@ -28,15 +28,35 @@ def test_preset_note_warns_for_short_presets() -> None:
 
 def test_claim_verdict_text(results: Path) -> None:
     claims = concat_tables(results, "claims")
-    assert p.claim_verdict_text(claims, 1) == "reproduced (1a), partly (1b)"
-    assert p.claim_verdict_text(claims, 3) == "not reproduced"
+    assert p.claim_verdict_text(claims, 1) == "1a: reproduced, 1b: inconclusive (n = 1)"
+    assert p.claim_verdict_text(claims, 3) == "inconclusive"
     assert p.claim_verdict_text(claims, 2) == "not yet run"
     assert p.claim_verdict_text(claims.iloc[0:0], 1) == "not yet run"
 
 
+def test_claim_verdict_text_names_the_experiments_when_ids_recur() -> None:
+    """Claim 6 is tested on every experiment with the same ids: the sentence names each."""
+    claims = pd.DataFrame(
+        {
+            "experiment": ["warehouse", "warehouse", "traffic", "traffic"],
+            "claim_id": ["6a", "6b", "6a", "6b"],
+            "verdict": ["reproduced", "contradicted", "inconclusive", "not yet run"],
+        }
+    )
+    assert p.claim_verdict_text(claims, 6) == (
+        "warehouse 6a: reproduced, warehouse 6b: contradicted, traffic 6a: inconclusive, "
+        "traffic 6b: not yet run"
+    )
+    # One experiment: the ids alone are unambiguous.
+    assert p.claim_verdict_text(claims.iloc[:2], 6) == "6a: reproduced, 6b: contradicted"
+
+
 def test_verdict_counts(results: Path) -> None:
     overview = claims_overview(concat_tables(results, "claims"))
-    assert p.verdict_counts(overview) == "2 reproduced, 1 partly, 1 not reproduced, 5 not yet run"
+    # 1a; 9 (foo); 1b; 3; the untested claims 2, 4, 5, 6, 7 -- in the order of VERDICTS.
+    assert p.verdict_counts(overview) == (
+        "1 reproduced, 1 contradicted, 1 inconclusive, 1 inconclusive (n = 1), 5 not yet run"
+    )
 
 
 def test_summary_texts(results: Path) -> None:
@@ -108,3 +128,45 @@ def test_rolling_note_states_the_window_and_workers_of_its_table() -> None:
     assert "the last 250 episodes that ended by then, over all 8 workers" in note
     assert "last 1,000 episodes" in p.rolling_note(rolling.assign(window_episodes=1000))
     assert p.rolling_note(rolling.iloc[0:0]) == p.rolling_note(None)
+    # The last point is named as the vs-random table names it.
+    assert (
+        "A curve's last point, at the run's final step, is the run's last-250-episodes return"
+        in note
+    )
+
+
+def test_rolling_note_says_what_the_page_shows() -> None:
+    """One seed: no "thin lines ... their mean"; no Fig. 5 figure: no "comparison above"."""
+    one_seed = pd.DataFrame(
+        {
+            "model": ["IAM", "IAM", "LSTM"],
+            "seed": [0, 0, 0],
+            "step": [10, 20, 10],
+            "transitions": [80, 160, 80],
+            "mean_return": [1.0, 2.0, 0.5],
+            "window_episodes": 100,
+        }
+    )
+    atari = p.rolling_note(one_seed, fig5_above=False)
+    assert "one seed per model, so each model's line is that seed's curve, with no band" in atari
+    assert "thin lines" not in atari and "above" not in atari
+    assert "final return (paper protocol) in the table below" in atari
+    two_seeds = pd.concat([one_seed, one_seed.assign(seed=1)], ignore_index=True)
+    chapter = p.rolling_note(two_seeds)
+    assert "thin lines: single seeds; thick: each model's mean over its seeds" in chapter
+    assert "band: the bootstrap confidence interval of that mean over seeds" in chapter
+    assert "none for a model" not in chapter
+    mixed = p.rolling_note(pd.concat([two_seeds, one_seed.assign(model="FNN1")]))
+    assert "none for a model with one seed" in mixed
+    assert "the Fig. 5 comparison above follows the paper's protocol" in chapter
+
+
+def test_random_level_note_names_the_last_episodes_return() -> None:
+    random = pd.DataFrame(
+        {"episodes": [400], "mean": [-39.3], "std": [2.6], "ci_low": [-39.8], "ci_high": [-38.8]}
+    )
+    note = p.random_level_note(random, window=100)
+    assert "-39.30 [-39.80, -38.80] over 400 episodes" in note
+    assert "each run's last-100-episodes return (the mean of its last 100 episodes" in note
+    assert "last-episodes return (the mean of its last episodes" in p.random_level_note(random)
+    assert p.random_level_note(random.iloc[0:0]) is None

@@ -37,7 +37,7 @@ def test_claims_html_puts_value_and_ci_together() -> None:
     overview = _overview()
     table = t.claims_html(overview[overview["number"] == 3])
     assert "2.5e5 [-1e5, 6e5]" in table
-    assert "verdict-not-reproduced" in table
+    assert '<span class="verdict verdict-inconclusive">inconclusive</span>' in table
     assert '<th class="col-experiment">experiment</th>' in table
     assert "col-experiment" not in t.claims_html(overview, show_experiment=False)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", t.claims_html(overview[overview["number"] == 1]))
@@ -51,11 +51,13 @@ def test_an_experiments_claims_table_renders_without_placeholder_rows(tmp_path: 
     rows = re.findall(r"<tr>(.*?)</tr>", table)[1:]
     ids = [re.findall(r"<td[^>]*>(.*?)</td>", row)[0] for row in rows]
     assert ids == ["1a", "1b", "3"]
-    assert "verdict-partly" in table  # 'Partly reproduced' is shown normalised
+    # 'Inconclusive (n=1)' is shown normalised.
+    assert '<span class="verdict verdict-inconclusive">inconclusive (n = 1)</span>' in table
 
 
 def test_summary_html(tmp_path: Path) -> None:
     table = t.summary_html(load_table(write_two_experiments(tmp_path), "warehouse", "summary"))
+    assert "<caption>Final return (paper protocol) across seeds</caption>" in table
     rows = re.findall(r"<tr>(.*?)</tr>", table)
     iam = re.findall(r"<td[^>]*>(.*?)</td>", rows[1])
     assert iam == ["IAM", "5", "38.34", "0.17", "[38.15, 38.53]", "41.00"]
@@ -103,6 +105,37 @@ def test_scores_html_formats_returns_and_never_reached() -> None:
     )
     cells = re.findall(r"<td[^>]*>(.*?)</td>", t.scores_html(scores))
     assert cells == ["FNN (8 obs)", "0", "34.69", "1.19e8", "—"]
+    headers = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", t.scores_html(scores))
+    assert headers[2] == "final return (paper protocol)"
+
+
+def test_vs_random_html_names_the_return_by_its_window() -> None:
+    vs_random = pd.DataFrame(
+        {
+            "model": ["IAM", "LSTM"],
+            "seed": [0, 0],
+            "final_episodes": [100, 37],  # LSTM's run ended only 37 episodes
+            "final_mean": [-12.5, -39.5],
+            "random_mean": [-39.3, -39.3],
+            "diff": [26.8, -0.2],
+            "ci_low": [25.9, -1.1],
+            "ci_high": [27.7, 0.7],
+            "verdict": ["above random", "not distinguishable"],
+        }
+    )
+    table = t.vs_random_html(vs_random)
+    headers = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", table)
+    assert headers == [
+        "model",
+        "seed",
+        "verdict",
+        "last-100-episodes return",
+        "episodes",
+        "minus random [95% CI]",
+    ]
+    assert "final return" not in table  # that name belongs to final_scores.csv
+    assert t.last_episodes_name(None) == "last-episodes return"
+    assert t.last_episodes_name(1000.0) == "last-1,000-episodes return"
 
 
 def test_ppo_name_table_covers_the_name_map() -> None:
@@ -121,3 +154,20 @@ def test_traffic_policy_html_shows_the_packaged_calibration() -> None:
     assert rows[1] == ["uniform random", "-39.9", "2.9"]
     assert rows[-1] == ["queue-greedy heuristic (memoryless)", "-10.6", "8.1"]
     assert len(rows) == 1 + 6
+
+
+def test_deviations_html_says_what_there_is() -> None:
+    """The Methods page's box: a table of options in use, or words for none (no 'None: ...')."""
+    empty = pd.DataFrame(columns=list(t.DEVIATION_COLUMNS))
+    nothing_run = t.deviations_html(empty, has_runs=False)
+    assert "No runs in this build" in nothing_run and "admonition note" in nothing_run
+    none = t.deviations_html(empty, has_runs=True)
+    assert '<p class="admonition-title">No deviations</p>' in none
+    assert "<p>Every run follows the original protocol.</p>" in none
+    assert "None" not in none
+    one = pd.DataFrame(
+        [["warehouse", "LSTM", "normalize_advantages", True, False, "normalise advantages"]],
+        columns=list(t.DEVIATION_COLUMNS),
+    )
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", t.deviations_html(one, has_runs=True))
+    assert cells[:3] == ["warehouse", "LSTM", "normalize_advantages"]

@@ -2,7 +2,8 @@
 
 ``check_book_offline(html_dir)`` serves a built book on 127.0.0.1, opens every page in Debian's
 Chromium (driven by Playwright), and returns the problems it saw: requests to any other host,
-responses that are not 2xx, images that did not load, and unrendered math on the Methods page.
+responses that are not 2xx, images that did not load, unrendered math on the Methods page, and
+tables wider than the page (their last columns clipped).
 The tests here build the book from a fake results tree (tests/workflow/fake_results.py) with
 the command the pipeline uses; the end-to-end DAG test calls ``check_book_offline`` on the real
 book.
@@ -14,6 +15,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +50,28 @@ SKIPPED_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 #: The page whose math must have been typeset by MathJax.
 MATH_PAGE = "methods.html"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+#: Every table of a page's article: its width, the width of the content area it must fit in
+#: (the article; a full-width cell is wider, and is its own area), and by how much its parent
+#: box clips it (the tables' wrappers scroll, so a wider table is cut off there instead of
+#: sticking out; 0 for a box that lets it stick out). A label names the table: its caption,
+#: else its first header.
+TABLE_WIDTHS_JS = """
+() => Array.from(document.querySelectorAll('article table')).map((table, index) => {
+  const area = table.closest('div.cell') || table.closest('article');
+  const box = table.parentElement;
+  const header = table.querySelector('th');
+  const label = (table.caption && table.caption.textContent.trim())
+    || (header ? header.textContent.trim() : '');
+  return {
+    index: index,
+    label: label,
+    width: Math.ceil(table.getBoundingClientRect().width),
+    area: area.clientWidth,
+    clipped: ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(box).overflowX)
+      ? box.scrollWidth - box.clientWidth : 0,
+  };
+})
+"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -90,7 +114,8 @@ def check_book_offline(
         127.0.0.1/localhost (blocked, so none leaves the machine), a response that is not 2xx
         or a failed request, an ``<img>`` with
         ``naturalWidth == 0``, a page that raised a JavaScript error, no ``mjx-container`` on
-        the Methods page.
+        the Methods page, a table wider than its content area or than the box around it
+        (``overflowing_tables``).
     """
     from playwright.sync_api import sync_playwright
 
@@ -180,11 +205,30 @@ def _check_page(
             ".map(img => img.getAttribute('src'))"
         )
         problems.extend(f"{page_name}: image did not load: {src}" for src in broken)
+        problems.extend(f"{page_name}: {text}" for text in overflowing_tables(page))
         if screenshot_dir is not None:
             path = Path(screenshot_dir) / (page_name.replace("/", "_") + ".png")
             page.screenshot(path=str(path), full_page=True)
     finally:
         page.close()
+    return problems
+
+
+def overflowing_tables(page) -> list[str]:
+    """The tables of an open page that do not fit (1 px of rounding allowed): wider than the
+    page's content area, or wider than their box, which then scrolls and clips them."""
+    problems = []
+    for table in page.evaluate(TABLE_WIDTHS_JS):
+        clipped = table["clipped"]
+        if table["width"] <= table["area"] + 1 and clipped <= 1:
+            continue
+        text = (
+            f"table {table['index'] + 1} ({table['label'][:40]!r}) is {table['width']} px "
+            f"wide, its content area {table['area']} px"
+        )
+        if clipped > 1:
+            text += f"; its box cuts off {clipped} px of its last columns"
+        problems.append(text)
     return problems
 
 
@@ -232,14 +276,22 @@ def test_book_works_offline_in_chromium(chromium: Path, fake_book: Path, tmp_pat
 def test_check_book_offline_reports_problems(
     chromium: Path, fake_book: Path, tmp_path: Path
 ) -> None:
-    """The checker is not blind: a remote script, a missing image and no MathJax are reported."""
+    """The checker is not blind: a remote script, a missing image, no MathJax and tables too
+    wide for the page are reported."""
     broken = tmp_path / "html"
     shutil.copytree(fake_book, broken)
     page = broken / "intro.html"
+    # One table wider than any page, one in a box that scrolls (the book's table wrapper).
+    wide = '<table><tr><th>too wide</th><td style="min-width: 4000px">x</td></tr></table>'
+    clipped = (
+        '<div class="iam-table-wrap"><table class="iam-table"><caption>clipped</caption>'
+        '<tr><td style="min-width: 4000px">x</td></tr></table></div>'
+    )
     page.write_text(
         page.read_text()
         .replace("</head>", '<script src="https://cdn.example.invalid/x.js"></script></head>')
         .replace("</body>", '<img src="_images/missing.png"></body>')
+        .replace("</article>", f"{wide}{clipped}</article>")
     )
     shutil.rmtree(broken / "_static" / "mathjax")
     problems = check_book_offline(broken)
@@ -249,6 +301,13 @@ def test_check_book_offline_reports_problems(
     )
     assert any("intro.html: 404" in p and "missing.png" in p for p in problems)
     assert any("intro.html: image did not load: _images/missing.png" in p for p in problems)
+    assert any(
+        p.startswith("intro.html: table ") and "('too wide') is " in p and "content area" in p
+        for p in problems
+    )
+    assert any("('clipped') is " in p and "px of its last columns" in p for p in problems)
+    # The book itself has none (test_book_works_offline_in_chromium): only the two injected.
+    assert sum(p.startswith("intro.html: table ") for p in problems) == 2
     assert any(p.startswith("methods.html: math not rendered") for p in problems)
     assert any("methods.html: 404" in p and "tex-chtml.js" in p for p in problems)
 
@@ -272,7 +331,14 @@ def test_fake_book_shows_results_from_the_tables(fake_book: Path) -> None:
         assert f"figure reads about {iam['paper_value']:.2f} and" in page
     intro = (fake_book / "intro.html").read_text()
     assert intro.count("verdict-not-run") == 1  # only claim 7 (Atari) has no results
-    assert "verdict-partly" in intro and "verdict-not-reproduced" in intro
+    for verdict in ("reproduced", "contradicted", "inconclusive", "needs-scale"):
+        assert f'class="verdict verdict-{verdict}"' in intro, verdict
+    assert ">inconclusive (n = 1)</span>" in intro
+    # One order everywhere: the paper's (claim number, then id), on the intro as per experiment.
+    experiments_page = (fake_book / "experiments.html").read_text()
+    traffic = experiments_page[experiments_page.index('id="traffic"') :]
+    ids = re.findall(r'<td class="col-claim-id[^"]*">([^<]+)</td>', traffic)
+    assert ids == ["4a", "4b", "4c", "4d", "4g", "5", "6a"]
     experiments = (fake_book / "experiments.html").read_text()
     assert 'id="warehouse"' in experiments and 'id="traffic"' in experiments
     assert experiments.count("episodes that ended by then") == 2  # a rolling figure each

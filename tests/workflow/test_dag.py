@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from iam_repro.analysis.claims import VERDICTS
 from iam_repro.io.monitor import read_monitor
 from tests.monitor_compare import without_wall_time
 from tests.workflow.dag import REPO, SNAKEMAKE, snakemake
@@ -76,7 +77,7 @@ def test_smoke_dag_produces_runs_tables_figure_and_book(smoke_run, experiment):
     summary = pd.read_csv(tables / "summary.csv")
     assert sorted(summary["model"]) == models
     claims = pd.read_csv(tables / "claims.csv")
-    assert set(claims["verdict"]) <= {"reproduced", "partly", "not reproduced", "not yet run"}
+    assert set(claims["verdict"]) <= set(VERDICTS)
     # The random policy (smoke: 8 episodes, one per worker) and every run against it.
     random_episodes = pd.read_csv(results / "baselines" / experiment / "random_episodes.csv")
     assert random_episodes["worker"].tolist() == list(range(8))
@@ -119,7 +120,7 @@ def test_smoke_dag_trains_and_reports_flickering_breakout(smoke_run):
         info = json.loads((run_dir / "run.json").read_text())
         assert info["metrics"]["transitions"] == 256 * 8
     claims = pd.read_csv(results / "tables" / "breakout_flicker" / "claims.csv")
-    assert list(claims["claim_id"]) == ["7a", "7b"]  # judged (one seed each: partly at best)
+    assert list(claims["claim_id"]) == ["7a", "7b"]  # one seed each: inconclusive (n = 1)
     assert pd.read_csv(results / "tables" / "breakout" / "claims.csv").empty  # no flicker
     page = (smoke_run / "report" / "_build" / "html" / "atari.html").read_text()
     assert "breakout_flicker" in page and "not available" in page

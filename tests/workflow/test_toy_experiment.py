@@ -66,7 +66,7 @@ def test_a_toy_experiment_with_renamed_models_gets_its_claims_judged(tmp_path: P
         assert "Recurrent" in claims.loc[claim_id, "evidence"]
     assert (
         claims.loc["1c", "claim"]
-        == "Warehouse: Memory's final return matches the paper's Fig. 5 value"
+        == "Warehouse: Memory's final return (paper protocol) matches the paper's Fig. 5 value"
     )
     # No model plays an FNN role: those checks say so instead of inventing a verdict.
     for claim_id in ("2a", "2b", "6b", "2c", "2d"):

@@ -2,40 +2,55 @@
 
 The checks are data: reference/paper.yaml lists them by *role* ("iam above lstm"), and an
 experiment's roster says which of its models plays each role, so the same checks judge any
-experiment of the env whatever its models are called. Two kinds of check:
+experiment of the env whatever its models are called.
 
-*Direction claims* ("IAM ends above LSTM"): the difference of per-seed means, mean(a) - mean(b),
-with a percentile-bootstrap CI that resamples seeds within each model independently
-(`compare_models`). `direction_verdict` decides:
+One principle decides every verdict: **a claim gets a verdict only when its confidence interval
+over seeds settles it.** Each check has a claimed region for its estimate; then
 
-- "not yet run": a model has no (scored) runs, so there is no difference;
-- "not reproduced": the mean difference is zero or has the opposite sign to the claim;
-- "reproduced": the sign matches and the whole CI lies on the claimed side of 0;
-- "partly": the sign matches but the CI includes 0, or cannot be computed (a model with fewer
-  than two seeds).
+- "reproduced": the whole CI lies inside the claimed region;
+- "contradicted": the whole CI lies outside it;
+- "inconclusive": the CI reaches across the region's edge, whatever the sign of the mean;
+- "inconclusive (n = 1)": a model has a single seed, so there is no CI at all;
+- "needs paper scale": runs exist, but they end before the paper has a value to compare with
+  (a value check below the budget of the paper's FNN lines; a learning-speed claim whose runs
+  never reached the threshold in a budget shorter than the paper's);
+- "not yet run": a model the check needs is not in the build (no role player, no scored run).
 
-*Value checks* ("IAM's final return matches the paper's Fig. 5 value", `value_checks`, filed
-under the claim they support: 1c, 1d, 2c, ...): the reproduced mean against the value read off
-the figure, with tolerance max(2 x read_accuracy, abs_tolerance) (`value_verdict`):
+The three kinds of check and their claimed regions:
 
-- "not yet run": no scored runs of the model, or the figure has no value for the model within
-  the budget's final window (a shorter budget than the paper's: FNN values exist only at its
-  end);
-- "reproduced": |mean - paper| <= tolerance;
-- "partly": outside the tolerance, but the paper value lies inside the CI widened by the
-  tolerance on both sides (the seeds cannot tell them apart);
-- "not reproduced": otherwise.
+*Direction claims* ("IAM ends above LSTM", `direction_verdict`): the difference of per-seed
+means, mean(a) - mean(b), with a percentile-bootstrap CI that resamples seeds within each model
+independently (`compare_models`). Claimed region: above 0 (direction +1) or below 0
+(direction -1), 0 itself excluded, so a CI that contains or touches 0 is inconclusive. Claim 6
+compares transitions per second from run.json (the paper gives no numbers); claims 3 and 5
+compare steps to reach a threshold, where a run that never reached it counts as the budget
+(censored; the evidence says how many). When no run of either model reached it, both are the
+budget and the difference says nothing: no number is reported, and the verdict is "needs paper
+scale" (a budget shorter than the paper's) or "inconclusive" (at the paper's budget).
 
-Details: for claims 3 and 5 (steps to reach a threshold) a run that never reached it counts as
-the budget (censored; the evidence says how many). Claim 6 compares transitions per second from
-run.json, for which the paper gives no numbers. The paper_value of a direction claim is the
-paper's own difference at the same budget: final values over the same final window, AUC over
-the steps both read-off curves cover, steps to the threshold on the read-off curves.
+*"At least as good" claims* (claim 7, `at_least_verdict`): the same difference and CI; the
+claimed region is 0 and above (a tie is "at least as good"), so "reproduced" needs ci_low >= 0
+and "contradicted" ci_high < 0.
+
+*Value checks* ("IAM's final return (paper protocol) matches the paper's Fig. 5 value",
+`value_checks`, filed under the claim they support: 1c, 1d, 2c, ...; `value_verdict`): the
+reproduced mean with its bootstrap CI over seeds; the claimed region is the paper's value
++/- tolerance, tolerance = max(2 x read_accuracy, abs_tolerance). "needs paper scale" when the
+figure has no value for the model within the budget's final window (FNN values exist only at
+the paper's end).
+
+A learning-speed check without a configured threshold (not possible through an experiment file,
+which requires one) reads "inconclusive": its runs exist, but nothing was measured.
+
+The paper_value of a direction claim is the paper's own difference at the same budget: final
+values over the same final window, AUC over the steps both read-off curves cover, steps to the
+threshold on the read-off curves. Rows are in the paper's claim order (1a, 1b, 1c, 1d, 2a, ...).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -49,6 +64,13 @@ from iam_repro.reference import Comparison, registry
 
 __all__ = [
     "CLAIMS_COLUMNS",
+    "CONTRADICTED",
+    "INCONCLUSIVE",
+    "NEEDS_PAPER_SCALE",
+    "NOT_YET_RUN",
+    "ONE_SEED",
+    "REPRODUCED",
+    "VERDICTS",
     "claims_table",
     "at_least_verdict",
     "compare_models",
@@ -58,7 +80,31 @@ __all__ = [
     "value_verdict",
 ]
 
-Verdict = Literal["reproduced", "partly", "not reproduced", "not yet run"]
+Verdict = Literal[
+    "reproduced",
+    "contradicted",
+    "inconclusive",
+    "inconclusive (n = 1)",
+    "needs paper scale",
+    "not yet run",
+]
+
+REPRODUCED: Verdict = "reproduced"
+CONTRADICTED: Verdict = "contradicted"
+INCONCLUSIVE: Verdict = "inconclusive"
+ONE_SEED: Verdict = "inconclusive (n = 1)"
+NEEDS_PAPER_SCALE: Verdict = "needs paper scale"
+NOT_YET_RUN: Verdict = "not yet run"
+
+VERDICTS: tuple[Verdict, ...] = (
+    REPRODUCED,
+    CONTRADICTED,
+    INCONCLUSIVE,
+    ONE_SEED,
+    NEEDS_PAPER_SCALE,
+    NOT_YET_RUN,
+)
+"""Every verdict a check can get, in the order the book counts them (rules: module doc)."""
 
 CLAIMS_COLUMNS: tuple[str, ...] = (
     "claim_id",
@@ -128,47 +174,68 @@ def compare_models(
     return result
 
 
+def _no_ci(ci_low: float, ci_high: float) -> bool:
+    """Whether a CI is missing (compare_models and bootstrap_ci give NaN for a single seed)."""
+    return math.isnan(ci_low) or math.isnan(ci_high)
+
+
 def direction_verdict(diff: float, ci_low: float, ci_high: float, direction: int) -> Verdict:
-    """Verdict for "a > b" (direction=+1) or "a < b" (direction=-1); rules in the module doc."""
+    """Verdict for "a > b" (direction=+1) or "a < b" (direction=-1) from mean(a) - mean(b) and
+    its CI: reproduced when the whole CI is strictly on the claimed side of 0, contradicted
+    when it is strictly on the other side, inconclusive when it contains 0 (the sign of the
+    mean plays no part). NaN diff: not yet run; NaN CI (a model with one seed): inconclusive
+    (n = 1)."""
     if direction not in (1, -1):
         raise ValueError(f"direction must be +1 or -1, got {direction!r}")
     if math.isnan(diff):
-        return "not yet run"
-    if direction * diff <= 0:
-        return "not reproduced"
-    # The CI bound nearest 0 on the claimed side must be strictly beyond it.
-    near_bound = ci_low if direction == 1 else ci_high
-    if not math.isnan(near_bound) and direction * near_bound > 0:
-        return "reproduced"
-    return "partly"
+        return NOT_YET_RUN
+    if _no_ci(ci_low, ci_high):
+        return ONE_SEED
+    # On the claim's own scale (x direction) the claimed side is > 0.
+    low, high = sorted((direction * ci_low, direction * ci_high))
+    if low > 0:
+        return REPRODUCED
+    if high < 0:
+        return CONTRADICTED
+    return INCONCLUSIVE
 
 
 def at_least_verdict(diff: float, ci_low: float, ci_high: float) -> Verdict:
-    """Verdict for "a is at least as good as b" (claim 7): not reproduced only when the whole
-    CI of mean(a) - mean(b) lies below 0; reproduced when the mean difference is >= 0; partly
-    when it is negative but the CI reaches 0 (the seeds cannot tell them apart), or when there
-    is no CI (a model with fewer than two seeds)."""
+    """Verdict for "a is at least as good as b" (claim 7) from mean(a) - mean(b) and its CI:
+    the claimed side is >= 0 (a tie is "at least as good"), so reproduced when ci_low >= 0,
+    contradicted when ci_high < 0, inconclusive otherwise. NaN diff: not yet run; NaN CI (a
+    model with one seed): inconclusive (n = 1)."""
     if math.isnan(diff):
-        return "not yet run"
-    if math.isnan(ci_low) or math.isnan(ci_high):
-        return "partly"
+        return NOT_YET_RUN
+    if _no_ci(ci_low, ci_high):
+        return ONE_SEED
+    if ci_low >= 0:
+        return REPRODUCED
     if ci_high < 0:
-        return "not reproduced"
-    return "reproduced" if diff >= 0 else "partly"
+        return CONTRADICTED
+    return INCONCLUSIVE
 
 
 def value_verdict(
     value: float, ci_low: float, ci_high: float, paper_value: float, tolerance: float
 ) -> Verdict:
-    """Verdict for "the reproduced mean equals the paper's value"; rules in the module doc."""
-    if math.isnan(value) or math.isnan(paper_value):
-        return "not yet run"
-    if abs(value - paper_value) <= tolerance:
-        return "reproduced"
-    # NaN bounds make both comparisons False, so one seed can never be "partly".
-    if ci_low - tolerance <= paper_value <= ci_high + tolerance:
-        return "partly"
-    return "not reproduced"
+    """Verdict for "the reproduced mean equals the paper's value": reproduced when the whole CI
+    lies within paper_value +/- tolerance, contradicted when it lies wholly outside that band,
+    inconclusive when it reaches across an edge of the band. NaN value (no runs): not yet run;
+    NaN paper value (none at this budget): needs paper scale; NaN CI (one seed): inconclusive
+    (n = 1)."""
+    if math.isnan(value):
+        return NOT_YET_RUN
+    if math.isnan(paper_value):
+        return NEEDS_PAPER_SCALE
+    if _no_ci(ci_low, ci_high):
+        return ONE_SEED
+    band_low, band_high = paper_value - tolerance, paper_value + tolerance
+    if band_low <= ci_low and ci_high <= band_high:
+        return REPRODUCED
+    if ci_high < band_low or ci_low > band_high:
+        return CONTRADICTED
+    return INCONCLUSIVE
 
 
 # --------------------------------------------------------------------------- paper values
@@ -257,8 +324,19 @@ def _values(frame: pd.DataFrame, model: str, column: str) -> np.ndarray:
     return frame.loc[frame["model"] == model, column].to_numpy(dtype=np.float64)
 
 
-def _pending_row(claim_id: str, text: str, evidence: str) -> dict[str, object]:
-    """A check with nothing to judge yet: no numbers, verdict "not yet run", and why."""
+#: How the evidence names each metric (final_scores.csv and compute.csv columns).
+METRIC_NAMES: dict[str, str] = {
+    "final_return": "final return (paper protocol)",
+    "auc": "area under the curve",
+    "steps_to_threshold": "steps to threshold",
+    "transitions_per_s": "transitions per second",
+}
+
+
+def _pending_row(
+    claim_id: str, text: str, evidence: str, verdict: Verdict = NOT_YET_RUN
+) -> dict[str, object]:
+    """A check with no numbers to show: its verdict (default "not yet run") and why."""
     nan = float("nan")
     return {
         "claim_id": claim_id,
@@ -268,9 +346,57 @@ def _pending_row(claim_id: str, text: str, evidence: str) -> dict[str, object]:
         "ci_low": nan,
         "ci_high": nan,
         "tolerance": nan,
-        "verdict": "not yet run",
+        "verdict": verdict,
         "evidence": evidence,
     }
+
+
+def _scored_runs(metric: str, values: np.ndarray) -> int:
+    """How many runs have a score. A NaN steps-to-threshold is a score (never reached: censored
+    at the budget); any other NaN is a run without one (it stopped before the final window)."""
+    if metric == "steps_to_threshold":
+        return len(values)
+    return int((~np.isnan(values)).sum())
+
+
+def _censor_at_budget(
+    values: dict[str, np.ndarray], max_step: int
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Steps to threshold with never-reached runs (NaN) counted as the budget, and a note per
+    model that had some. Censoring understates, never overstates, a difference: such a run
+    took at least max_step steps."""
+    notes = []
+    for model, steps in values.items():
+        censored = int(np.isnan(steps).sum())
+        if censored:
+            notes.append(
+                f"{censored} of {len(steps)} {model} runs never reached it "
+                f"and count as the budget ({max_step})"
+            )
+    return {model: np.nan_to_num(steps, nan=max_step) for model, steps in values.items()}, notes
+
+
+def _never_reached_row(
+    claim: Comparison,
+    text: str,
+    models: tuple[str, str],
+    threshold: float,
+    max_step: int,
+    paper_value: float,
+) -> dict[str, object]:
+    """Claims 3/5 when no run of either model reached the threshold: both sides would be the
+    budget, so no difference is reported (a "0 [0, 0]" would look measured), only the paper's.
+    Below the paper's budget the runs are too short to say; at it, the seeds cannot tell the
+    models apart."""
+    paper_budget = registry().paper_budgets.get(claim.env)
+    short = paper_budget is not None and max_step < paper_budget
+    evidence = (
+        f"no {models[0]} or {models[1]} run reached {_fmt(threshold)} within {max_step} steps"
+    )
+    if short:
+        evidence += f", a shorter budget than the paper's ({paper_budget}): needs paper scale"
+    row = _pending_row(claim.claim_id, text, evidence, NEEDS_PAPER_SCALE if short else INCONCLUSIVE)
+    return {**row, "paper_value": paper_value}
 
 
 def _direction_row(
@@ -292,56 +418,51 @@ def _direction_row(
     a = _values(source, model_a, claim.metric)
     b = _values(source, model_b, claim.metric)
     text = f"{claim.env.capitalize()}: {claim.text}"
-    notes = []
-    if claim.metric == "steps_to_threshold" and threshold is None:
+    missing = [
+        model
+        for model, values in ((model_a, a), (model_b, b))
+        if not _scored_runs(claim.metric, values)
+    ]
+    if missing:
         return _pending_row(
-            claim.claim_id,
-            text,
-            "no threshold configured for this experiment (experiment key `threshold`)",
+            claim.claim_id, text, f"no scored {claim.env} runs of {', '.join(missing)}"
         )
+    notes = []
     if claim.metric == "steps_to_threshold":
+        if threshold is None:
+            return _pending_row(
+                claim.claim_id,
+                text,
+                "not measured: no threshold configured for this experiment "
+                "(experiment key `threshold`)",
+                INCONCLUSIVE,
+            )
         text = f"{text} (steps to reach {_fmt(threshold)})"
-        # A run that never reached the threshold is censored at the budget: it took at least
-        # max_step steps. This understates, never overstates, a difference.
-        for model, values in ((model_a, a), (model_b, b)):
-            censored = int(np.isnan(values).sum())
-            if censored:
-                notes.append(
-                    f"{censored} of {len(values)} {model} runs never reached it "
-                    f"and count as the budget ({max_step})"
-                )
-        # When no run of either model got there, the budget was too short to say anything.
-        none_reached = len(a) + len(b) > 0 and bool(np.isnan(a).all() and np.isnan(b).all())
-        a, b = np.nan_to_num(a, nan=max_step), np.nan_to_num(b, nan=max_step)
-    else:
-        none_reached = False
+        if np.isnan(a).all() and np.isnan(b).all():
+            paper_diff = _paper_difference(
+                claim, model_a, model_b, paper, max_step, last_fraction, threshold
+            )
+            return _never_reached_row(
+                claim, text, (model_a, model_b), threshold, max_step, paper_diff
+            )
+        censored, notes = _censor_at_budget({model_a: a, model_b: b}, max_step)
+        a, b = censored[model_a], censored[model_b]
     stats = compare_models(a, b, confidence, n_resamples, seed)
     verdict = (
         at_least_verdict(stats["diff"], stats["ci_low"], stats["ci_high"])
         if claim.at_least
         else direction_verdict(stats["diff"], stats["ci_low"], stats["ci_high"], claim.direction)
     )
-    if none_reached:
-        verdict = "not yet run"
-        notes.insert(
-            0,
-            f"no {model_a} or {model_b} run reached {_fmt(threshold)} "
-            f"within the budget: needs a longer preset",
-        )
     paper_diff = _paper_difference(
         claim, model_a, model_b, paper, max_step, last_fraction, threshold
     )
-    if verdict == "not yet run" and not none_reached:
-        missing = [m for m, n in ((model_a, stats["n_a"]), (model_b, stats["n_b"])) if n == 0]
-        evidence = f"no scored {claim.env} runs of {', '.join(missing)}"
-    else:
-        evidence = (
-            f"{claim.metric}: {model_a} {_fmt(stats['mean_a'])} (n={stats['n_a']}) vs "
-            f"{model_b} {_fmt(stats['mean_b'])} (n={stats['n_b']}); difference "
-            f"{_fmt(stats['diff'], True)}, {confidence:.0%} CI [{_fmt(stats['ci_low'], True)}, "
-            f"{_fmt(stats['ci_high'], True)}]; paper {_fmt(paper_diff, True)}"
-        )
-    if claim.metric == "transitions_per_s" and verdict != "not yet run":
+    evidence = (
+        f"{METRIC_NAMES[claim.metric]}: {model_a} {_fmt(stats['mean_a'])} (n={stats['n_a']}) vs "
+        f"{model_b} {_fmt(stats['mean_b'])} (n={stats['n_b']}); difference "
+        f"{_fmt(stats['diff'], True)}, {confidence:.0%} CI [{_fmt(stats['ci_low'], True)}, "
+        f"{_fmt(stats['ci_high'], True)}]; paper {_fmt(paper_diff, True)}"
+    )
+    if claim.metric == "transitions_per_s":
         notes.append("throughput is only comparable between runs on the same kind of machine")
     return {
         "claim_id": claim.claim_id,
@@ -388,14 +509,15 @@ def _value_row(
         )
     else:
         evidence = (
-            f"{model} final return {_fmt(mean)} (n={len(values)}), {confidence:.0%} CI "
-            f"[{_fmt(ci_low)}, {_fmt(ci_high)}]; paper {_fmt(paper_value)} read to "
-            f"+/-{_fmt(read_accuracy)}; |difference| {_fmt(abs(mean - paper_value))} vs tolerance "
-            f"{_fmt(tolerance)}"
+            f"{model} final return (paper protocol) {_fmt(mean)} (n={len(values)}), "
+            f"{confidence:.0%} CI [{_fmt(ci_low)}, {_fmt(ci_high)}]; paper {_fmt(paper_value)} "
+            f"read to +/-{_fmt(read_accuracy)}, so the band {_fmt(paper_value - tolerance)} to "
+            f"{_fmt(paper_value + tolerance)} (tolerance {_fmt(tolerance)})"
         )
     return {
         "claim_id": claim_id,
-        "claim": f"{env.capitalize()}: {model}'s final return matches the paper's Fig. 5 value",
+        "claim": f"{env.capitalize()}: {model}'s final return (paper protocol) matches the "
+        "paper's Fig. 5 value",
         "paper_value": paper_value,
         "reproduced_value": mean,
         "ci_low": ci_low,
@@ -404,6 +526,12 @@ def _value_row(
         "verdict": verdict,
         "evidence": evidence,
     }
+
+
+def _claim_number(claim_id: str) -> int:
+    """The paper claim a check's id files it under: '1c' -> 1, '3' -> 3 (ids start with it,
+    reference/paper.yaml)."""
+    return int(re.match(r"\d+", claim_id).group())
 
 
 def _unplayed_row(claim_id: str, text: str, env: str, roles: Sequence[str]) -> dict[str, object]:
@@ -433,12 +561,13 @@ def claims_table(
     n_resamples: int = 10_000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per check of the registry (reference/paper.yaml) about `env`: its comparisons,
-    then its value checks, each judged on the models that play the roles it names.
+    """One row per check of the registry (reference/paper.yaml) about `env`, each judged on the
+    models that play the roles it names, in the paper's claim order (by claim number, then id;
+    the registry's ids put a claim's comparisons before its value checks).
 
     Checks whose roles no model plays, or whose models have no runs, say "not yet run", so an
-    experiment with no runs at all still lists every check (warehouse: 1a, 1b, 2a, 2b, 3, 6a,
-    6b, 1c, 1d, 2c, 2d).
+    experiment with no runs at all still lists every check (warehouse: 1a, 1b, 1c, 1d, 2a, 2b,
+    2c, 2d, 3, 6a, 6b).
 
     Args:
         final_scores: Columns model, seed, final_return, auc, steps_to_threshold (one row per
@@ -452,7 +581,7 @@ def claims_table(
         env_options: The experiment's env options; a check that names options (claim 7:
             flicker) applies only when they match.
         threshold: Return threshold used for final_scores' steps_to_threshold (None: claims 3/5
-            are "not yet run").
+            are "inconclusive", nothing was measured).
         last_fraction: Final-score window as a share of the budget (as in `final_score`).
         abs_tolerance: Smallest value-check tolerance (default: the env's `value_tolerance` in
             the registry, 1.0 for an env it does not list).
@@ -498,10 +627,11 @@ def claims_table(
         if check.env != env:
             continue
         if check.role not in played:
-            text = f"{env.capitalize()}: the {check.role} model's final return matches the "
-            rows.append(
-                _unplayed_row(check.claim_id, text + "paper's Fig. 5 value", env, [check.role])
+            text = (
+                f"{env.capitalize()}: the {check.role} model's final return (paper protocol) "
+                "matches the paper's Fig. 5 value"
             )
+            rows.append(_unplayed_row(check.claim_id, text, env, [check.role]))
             continue
         rows.append(
             _value_row(
@@ -516,4 +646,6 @@ def claims_table(
                 **settings,
             )
         )
+    # The paper's claim order (1a, 1b, 1c, 1d, 2a, ...), as the book's pages list them.
+    rows.sort(key=lambda row: (_claim_number(str(row["claim_id"])), str(row["claim_id"])))
     return pd.DataFrame(rows, columns=list(CLAIMS_COLUMNS))

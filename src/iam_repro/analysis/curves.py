@@ -15,6 +15,7 @@ __all__ = [
     "final_score",
     "paper_protocol_curve",
     "rolling_curve",
+    "run_grid",
     "step_grid",
     "steps_to_threshold",
 ]
@@ -75,22 +76,51 @@ def step_grid(max_step: int, spacing: int) -> np.ndarray:
     return np.arange(spacing, max_step + 1, spacing, dtype=np.int64)
 
 
-def rolling_curve(episodes: pd.DataFrame, grid: np.ndarray, window_episodes: int) -> pd.DataFrame:
+def run_grid(grid: np.ndarray, final_step: int) -> np.ndarray:
+    """A run's own x positions: the points of `grid` up to its final step, and that step.
+
+    The common grid ends at the budget only when the budget is a multiple of its spacing, and a
+    run's last point would otherwise be the grid point before its end; appending the final step
+    makes every run's curve reach where the run stopped.
+
+    Args:
+        grid: Common positions (`step_grid`), shape (g,), increasing.
+        final_step: The run's last per-worker step (run.json's steps_per_worker).
+
+    Returns:
+        Shape (<= g + 1,), int64, increasing, ending at final_step.
+    """
+    final_step = _require_positive_int(final_step, "final_step")
+    grid = np.asarray(grid, dtype=np.int64)
+    return np.append(grid[grid < final_step], final_step)
+
+
+def rolling_curve(
+    episodes: pd.DataFrame,
+    grid: np.ndarray,
+    window_episodes: int,
+    final_step: float | None = None,
+) -> pd.DataFrame:
     """Smooth curve: rolling mean over the last episodes of all workers, sampled on a grid.
 
     Episodes are ordered by end step (ties by worker); the value at an episode's end is the mean
     return of the last `window_episodes` episodes up to and including it (fewer at the start).
     Where several episodes end at the same step, the value after all of them is kept. The
     resulting step function of episode ends is linearly interpolated onto `grid`; grid points
-    before the first or after the last episode end are NaN (nothing is extrapolated).
+    before the first episode end are NaN (nothing is extrapolated). From the last episode end
+    to `final_step` the value is held: no episode ended in between, so the mean of the last
+    episodes that ended by then is unchanged (the run's last point is its last-episodes
+    return). Grid points after `final_step` (or, without it, after the last episode end) are NaN.
 
     Args:
         episodes: Episode rows with columns r, worker, step.
-        grid: Per-worker steps to sample at, shape (g,), increasing.
+        grid: Per-worker steps to sample at, shape (g,), increasing (`run_grid` ends it at the
+            run's final step).
         window_episodes: Number of episodes averaged.
+        final_step: The run's last per-worker step; None: the last episode end.
 
     Returns:
-        Columns step (= grid) and mean_return (float64, NaN outside the episodes' range).
+        Columns step (= grid) and mean_return (float64, NaN outside the run's range).
     """
     window_episodes = _require_positive_int(window_episodes, "window_episodes")
     _require_columns(episodes, ("r", "worker", "step"), "the episode frame")
@@ -105,7 +135,9 @@ def rolling_curve(episodes: pd.DataFrame, grid: np.ndarray, window_episodes: int
     xs, ys = steps[last_at_step], rolled[last_at_step]
     values = np.full(grid.shape, np.nan)
     if len(xs):
-        inside = (grid >= xs[0]) & (grid <= xs[-1])
+        end = xs[-1] if final_step is None else max(float(final_step), xs[-1])
+        inside = (grid >= xs[0]) & (grid <= end)
+        # np.interp holds the last value beyond xs[-1]: exactly the held value up to `end`.
         values[inside] = np.interp(grid[inside].astype(np.float64), xs, ys)
     return pd.DataFrame({"step": grid, "mean_return": values})
 

@@ -13,7 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from iam_repro.analysis.claims import CLAIMS_COLUMNS
+from iam_repro.analysis.claims import (
+    CLAIMS_COLUMNS,
+    CONTRADICTED,
+    INCONCLUSIVE,
+    NEEDS_PAPER_SCALE,
+    NOT_YET_RUN,
+    ONE_SEED,
+    REPRODUCED,
+)
 from iam_repro.reference import PaperClaim, registry
 
 __all__ = [
@@ -23,6 +31,7 @@ __all__ = [
     "claim_number",
     "claims_overview",
     "experiment_order",
+    "in_claim_order",
     "normalise_verdict",
     "stack_claims",
 ]
@@ -32,7 +41,7 @@ __all__ = [
 OVERVIEW_COLUMNS: tuple[str, ...] = ("number", "claim_id", "experiment", *CLAIMS_COLUMNS[1:])
 
 #: The verdict of a claim without results.
-NOT_RUN = "not yet run"
+NOT_RUN = NOT_YET_RUN
 
 #: The paper's main benchmark, listed before the other experiments.
 MAIN_EXPERIMENT = "warehouse"
@@ -72,24 +81,34 @@ def claim_number(claim_id: Any) -> int | None:
 
 
 def normalise_verdict(verdict: Any) -> str:
-    """Map a verdict onto reproduced / partly / not reproduced / not yet run.
+    """A verdict as one of the claims table's words (``iam_repro.analysis.claims.VERDICTS``).
 
-    Case and spacing insensitive: 'Reproduced' -> 'reproduced', 'partly reproduced' ->
-    'partly', 'not_reproduced' -> 'not reproduced'; missing -> 'not yet run'. Unknown words
-    are returned lower-cased.
+    Case, spacing, '_' and '-' insensitive: 'Reproduced' -> 'reproduced', 'needs_paper_scale'
+    -> 'needs paper scale', 'Inconclusive (n=1)' -> 'inconclusive (n = 1)'; missing -> 'not
+    yet run'. Other words (such as an older table's 'partly') are returned lower-cased, not
+    mapped: no newer word means what they meant.
     """
     if _blank(verdict):
         return NOT_RUN
     text = re.sub(r"[\s_-]+", " ", str(verdict).strip().lower())
-    if text.startswith("not reproduced") or text in {"no", "failed"}:
-        return "not reproduced"
-    if text.startswith("partly") or text.startswith("partial"):
-        return "partly"
-    if text.startswith("not yet") or text in {"not run", "missing", "no data"}:
+    if text.startswith("inconclusive"):
+        # The one-seed case names its n; "(n=1)" and "(n = 1)" are the same words.
+        return ONE_SEED if re.fullmatch(r"inconclusive \(n ?= ?1\)", text) else INCONCLUSIVE
+    for word in (REPRODUCED, CONTRADICTED, NEEDS_PAPER_SCALE, NOT_RUN):
+        if text == word:
+            return word
+    if text in {"not run", "missing", "no data"}:
         return NOT_RUN
-    if text.startswith("reproduced") or text == "yes":
-        return "reproduced"
     return text
+
+
+def in_claim_order(claims: pd.DataFrame) -> pd.DataFrame:
+    """One experiment's claims rows in the paper's claim order, as the book lists claims on
+    every page: by claim number, then by id (1a, 1b, 1c, 2a, ...; the order claims_table
+    writes); ids without a number last, in their table order."""
+    keys = [(claim_number(c) is None, claim_number(c) or 0, str(c)) for c in claims["claim_id"]]
+    order = sorted(range(len(claims)), key=lambda i: keys[i])
+    return claims.iloc[order].reset_index(drop=True)
 
 
 def experiment_order(names: Iterable[str]) -> list[str]:

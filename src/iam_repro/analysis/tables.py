@@ -7,7 +7,7 @@ experiment's facts, and returns (columns exactly as listed; one row per ...):
 file                        columns
 =========================== ==================================================================
 curves_rolling.csv          model, seed, step, transitions, mean_return, window_episodes
-                            (run x grid step)
+                            (run x grid step up to the run's final step, and that step)
 curves_summary.csv          model, step, mean, std, ci_low, ci_high, n_seeds  (model x step)
 final_scores.csv            model, seed, final_return, auc, steps_to_threshold  (run)
 summary.csv                 model, n_seeds, mean, std, ci_low, ci_high, paper_value  (model)
@@ -52,6 +52,7 @@ from iam_repro.analysis.curves import (
     final_score,
     paper_protocol_curve,
     rolling_curve,
+    run_grid,
     step_grid,
     steps_to_threshold,
 )
@@ -265,7 +266,16 @@ def experiment_tables(
         episodes = episodes.reset_index(drop=True)
         protocol = paper_protocol_curve(episodes, summary_window)
         protocol_curves.append(protocol.assign(model=run.model, seed=run.seed))
-        rolling = rolling_curve(episodes, grid, settings.rolling_window_episodes).dropna()
+        # Each run's curve reaches its final step: its last episode ends before it (traffic:
+        # 250-step episodes end at 204,750 of 204,800), so the budget's grid point used to get
+        # no value and the curve stopped one grid point short.
+        final_step = int(run.steps_per_worker)
+        rolling = rolling_curve(
+            episodes,
+            run_grid(grid, final_step),
+            settings.rolling_window_episodes,
+            final_step=final_step,
+        ).dropna()
         rolling_curves.append(
             rolling.assign(
                 model=run.model,

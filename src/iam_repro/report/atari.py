@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from iam_repro.analysis.overview import in_claim_order
 from iam_repro.report.chapters import show_rolling
 from iam_repro.report.markup import heading_html, not_run_notice, notice, show_html
 from iam_repro.report.results import load_provenance, try_load_table
@@ -47,7 +48,8 @@ def experiments_of_env(results: Path, env: str = ATARI_ENV) -> list[str]:
 def show_atari_experiment(results: Path, experiment: str) -> None:
     """One experiment's section: rolling curves, final returns, claim 7, compute per model."""
     show_html(heading_html(experiment, level=3))
-    show_rolling(results, experiment)
+    # This page draws no Fig. 5 figure: the paper's Atari values are not available.
+    show_rolling(results, experiment, fig5_above=False)
     summary = try_load_table(results, experiment, "summary")
     if summary is None:
         show_html(not_run_notice(experiment, "final-return summary"))
@@ -55,12 +57,13 @@ def show_atari_experiment(results: Path, experiment: str) -> None:
     show_html(
         summary_html(
             summary,
-            caption="Final full-game return across seeds (the paper's value: not available)",
+            caption="Final return (paper protocol: worker 0's full-game returns) across seeds; "
+            "the paper's value is not available",
         )
     )
     claims = try_load_table(results, experiment, "claims")
     if claims is not None and len(claims):
-        show_html(claims_html(claims, caption="Claim 7", show_experiment=False))
+        show_html(claims_html(in_claim_order(claims), caption="Claim 7", show_experiment=False))
     else:
         show_html(
             notice(

@@ -232,11 +232,13 @@ def show_chapter_figure(chapter: ChapterResults, name: str = "fig5.png") -> None
     _show_figure_or_notice(chapter.results, figure, "plot rule")
 
 
-def show_rolling(results: Path, experiment: str) -> None:
-    """Display an experiment's rolling-average figure and the sentence saying what it shows."""
+def show_rolling(results: Path, experiment: str, *, fig5_above: bool = True) -> None:
+    """Display an experiment's rolling-average figure and the sentence saying what it shows
+    (``fig5_above``: whether the page shows the experiment's Fig. 5 figure above it)."""
     figure = figure_path(results, experiment, ROLLING_FIGURE)
     if _show_figure_or_notice(results, figure, "plot_rolling rule"):
-        note = rolling_note(try_load_table(results, experiment, "curves_rolling"))
+        rolling = try_load_table(results, experiment, "curves_rolling")
+        note = rolling_note(rolling, fig5_above=fig5_above)
         show_html(f"<p>{html.escape(note)}</p>")
     show_vs_random(results, experiment)
 
@@ -244,15 +246,16 @@ def show_rolling(results: Path, experiment: str) -> None:
 def show_vs_random(results: Path, experiment: str) -> None:
     """Display the random policy's level and each run's verdict against it (random_policy.csv,
     vs_random.csv); nothing when the build has neither."""
-    random_note = random_level_note(try_load_table(results, experiment, "random_policy"))
     vs_random = try_load_table(results, experiment, "vs_random")
+    window = vs_random["final_episodes"].max() if vs_random is not None and len(vs_random) else None
+    random_note = random_level_note(try_load_table(results, experiment, "random_policy"), window)
     if random_note is not None and vs_random is not None and len(vs_random):
         show_html(f"<p>{html.escape(random_note)}</p>")
         show_html(vs_random_html(vs_random, caption="Did each run end above a random policy?"))
 
 
 def show_chapter_summary(chapter: ChapterResults) -> None:
-    """Display the final-return summary table, or the 'not run' notice."""
+    """Display the final-return (paper protocol) summary table, or the 'not run' notice."""
     if chapter.summary is None:
         show_html(not_run_notice(chapter.experiment, "final scores"))
     else:

@@ -16,16 +16,20 @@ import pandas as pd
 from iam_repro.analysis.overview import normalise_verdict
 from iam_repro.report.formatting import as_float, format_value, is_missing
 
-#: Verdict words used in the claims and vs-random tables, and the CSS class each is shown with.
+#: Verdict words used in the claims and vs-random tables (in the order the book counts them),
+#: and the CSS class each is shown with: one colour per outcome, whichever table.
 VERDICTS: dict[str, str] = {
+    # claims.csv (iam_repro.analysis.claims.VERDICTS): does the CI over seeds settle the claim?
     "reproduced": "verdict-reproduced",
-    "partly": "verdict-partly",
-    "not reproduced": "verdict-not-reproduced",
+    "contradicted": "verdict-contradicted",
+    "inconclusive": "verdict-inconclusive",
+    "inconclusive (n = 1)": "verdict-inconclusive",
+    "needs paper scale": "verdict-needs-scale",
     "not yet run": "verdict-not-run",
     # vs_random.csv (iam_repro.analysis.random_baseline): did a run end above chance?
     "above random": "verdict-reproduced",
-    "not distinguishable": "verdict-partly",
-    "below random": "verdict-not-reproduced",
+    "not distinguishable": "verdict-inconclusive",
+    "below random": "verdict-contradicted",
 }
 
 

@@ -21,6 +21,7 @@ from iam_repro.report.formatting import (
     is_missing,
 )
 from iam_repro.report.markup import VERDICTS
+from iam_repro.report.tables_html import FINAL_RETURN, last_episodes_name
 
 
 def preset_note(preset: str) -> str:
@@ -46,8 +47,9 @@ def preset_note(preset: str) -> str:
 def claim_verdict_text(claims: pd.DataFrame, number: int) -> str:
     """One line stating the verdict(s) of a paper claim, for the pages' prose.
 
-    'reproduced' when one row tests the claim; 'reproduced (1a), partly (1b)' when several;
-    'not yet run' when none.
+    'reproduced' when one row tests the claim; '1a: reproduced, 1b: inconclusive (n = 1)' when
+    several; rows of several experiments (an ``experiment`` column) are named by it too:
+    'warehouse 6a: reproduced, traffic 6a: inconclusive'; 'not yet run' when none.
     """
     if claims.empty:
         return "not yet run"
@@ -57,18 +59,23 @@ def claim_verdict_text(claims: pd.DataFrame, number: int) -> str:
     verdicts = [normalise_verdict(v) for v in tested["verdict"]]
     if len(verdicts) == 1:
         return verdicts[0]
-    return ", ".join(f"{v} ({c})" for v, c in zip(verdicts, tested["claim_id"], strict=True))
+    labels = [str(c) for c in tested["claim_id"]]
+    # The same ids (6a, 6b) recur in every experiment: only the experiment tells them apart.
+    if "experiment" in tested and tested["experiment"].nunique() > 1:
+        labels = [f"{e} {c}" for e, c in zip(tested["experiment"], labels, strict=True)]
+    return ", ".join(f"{c}: {v}" for v, c in zip(verdicts, labels, strict=True))
 
 
 def verdict_counts(overview: pd.DataFrame) -> str:
-    """'3 reproduced, 1 partly, 2 not reproduced, 4 not yet run' over the overview's rows."""
+    """'3 reproduced, 1 contradicted, 2 inconclusive, 4 not yet run' over the overview's rows,
+    in the order of ``VERDICTS``."""
     counts = overview["verdict"].value_counts()
     order = [*VERDICTS, *[v for v in counts.index if v not in VERDICTS]]
     return ", ".join(f"{counts[v]} {v}" for v in order if v in counts)
 
 
 def estimate_text(summary: pd.DataFrame | None, model: str) -> str:
-    """'38.34 (95% CI 38.15 to 38.53)' for one model's final return, or 'not run'."""
+    """'38.34 (95% CI 38.15 to 38.53)' for one model's final return (paper protocol), or '—'."""
     if summary is None:
         return MISSING
     rows = summary[summary["model"] == model]
@@ -164,34 +171,66 @@ def run_budget(compute: pd.DataFrame | None, curves: pd.DataFrame | None) -> flo
     return None
 
 
-def rolling_note(rolling: pd.DataFrame | None) -> str:
+def _seed_lines(rolling: pd.DataFrame) -> str:
+    """What the rolling figure's lines are, by how many seeds its models have."""
+    seeds = rolling.groupby("model")["seed"].nunique()
+    if seeds.max() == 1:
+        return "one seed per model, so each model's line is that seed's curve, with no band"
+    none = ", none for a model with one seed" if seeds.min() == 1 else ""
+    return (
+        "thin lines: single seeds; thick: each model's mean over its seeds; band: the "
+        f"bootstrap confidence interval of that mean over seeds, as in the tables{none}"
+    )
+
+
+def rolling_note(rolling: pd.DataFrame | None, *, fig5_above: bool = True) -> str:
     """One sentence saying what the rolling-average figure shows, its window read from
-    ``curves_rolling.csv`` (``window_episodes``; the number of workers is transitions / step)."""
+    ``curves_rolling.csv`` (``window_episodes``; the number of workers is transitions / step).
+
+    Args:
+        rolling: ``curves_rolling.csv`` of one experiment (None: not in this build).
+        fig5_above: Whether the page shows the experiment's Fig. 5 comparison above the figure
+            (the Atari page does not: its experiments have no paper values).
+    """
     window = None if rolling is None else rolling_window(rolling)
     if window is None:
         return "No rolling-average curves are in this build's results."
     workers = (rolling["transitions"] / rolling["step"]).round().unique()
     who = f"all {int(workers[0])} workers" if len(workers) == 1 else "all workers"
+    protocol = "the mean return of worker 0's episodes per window of steps"
+    contrast = (
+        f"the Fig. 5 comparison above follows the paper's protocol instead ({protocol}), so "
+        "the paper's values are not drawn here"
+        if fig5_above
+        else f"the {FINAL_RETURN} in the table below is read off another curve ({protocol})"
+    )
     return (
         f"Each curve is a rolling average: at each step, the mean return of the last "
-        f"{window:,} episodes that ended by then, over {who} of the run (thin lines: single "
-        "seeds; thick: their mean). This is the curve most RL libraries log; the Fig. 5 "
-        "comparison above follows the paper's protocol instead (the mean return of worker 0's "
-        "episodes per window of steps), so the paper's values are not drawn here."
+        f"{window:,} episodes that ended by then, over {who} of the run ({_seed_lines(rolling)})."
+        f" A curve's last point, at the run's final step, is the run's "
+        f"{last_episodes_name(window)}. This is the curve most RL libraries log; {contrast}."
     )
 
 
-def random_level_note(random_policy: pd.DataFrame | None) -> str | None:
+def random_level_note(random_policy: pd.DataFrame | None, window: int | None = None) -> str | None:
     """What the dashed line and the "above random" table compare with (random_policy.csv), or
-    None when this build has no random-policy episodes for the experiment."""
+    None when this build has no random-policy episodes for the experiment.
+
+    Args:
+        random_policy: ``random_policy.csv`` of one experiment.
+        window: The episodes each run's return averages (vs_random.csv's largest
+            ``final_episodes``); None: unknown.
+    """
     if random_policy is None or not len(random_policy):
         return None
     row = random_policy.iloc[0]
     ci = format_ci(row["ci_low"], row["ci_high"], decimals=RETURN_DECIMALS)
+    last = "" if window is None else f"{int(window):,} "
     return (
         f"The dashed line is a uniformly random policy in the same environment: "
         f"{format_return(row['mean'])} {ci} over {int(row['episodes']):,} episodes (95% CI of "
-        "the mean). The table below compares each run's last episodes of the rolling curve "
-        "with it, episode by episode (one run can answer whether its policy beats chance; "
-        "whether one model beats another is the claims' question, answered across seeds)."
+        f"the mean). The table below compares each run's {last_episodes_name(window)} (the mean "
+        f"of its last {last}episodes of all workers, the last point of its rolling curve) with "
+        "it, episode by episode (one run can answer whether its policy beats chance; whether "
+        "one model beats another is the claims' question, answered across seeds)."
     )

@@ -23,7 +23,7 @@ from iam_repro.report.formatting import (
     format_return,
     format_value,
 )
-from iam_repro.report.markup import html_table
+from iam_repro.report.markup import html_table, notice
 
 #: Headers of the claims table as the pages show it.
 CLAIM_COLUMNS = {
@@ -36,6 +36,21 @@ CLAIM_COLUMNS = {
     "tolerance": "tolerance",
     "evidence": "evidence",
 }
+
+#: The three returns at the end of a run each have one name (report/methods.md, "Three
+#: returns at the end of a run"): final_scores.csv's, the vs-random table's, a curve's last point.
+FINAL_RETURN = "final return (paper protocol)"
+#: Caption of every summary.csv table.
+SUMMARY_CAPTION = "Final return (paper protocol) across seeds"
+
+
+def last_episodes_name(window: Any) -> str:
+    """The name of a run's mean return over its last `window` episodes (vs_random.csv):
+    'last-100-episodes return'; 'last-episodes return' when the window is unknown."""
+    if window is None or pd.isna(window):
+        return "last-episodes return"
+    return f"last-{int(window):,}-episodes return"
+
 
 #: Headers of the final-return summary table.
 SUMMARY_COLUMNS = {
@@ -78,7 +93,7 @@ _COMPUTE_FORMATS: dict[str, Callable[[Any], str]] = {
 SCORE_COLUMNS = {
     "label": "model",
     "seed": "seed",
-    "final_return": "final return",
+    "final_return": FINAL_RETURN,
     "auc": "area under the curve",
     "steps_to_threshold": "steps to threshold",
 }
@@ -88,8 +103,8 @@ VS_RANDOM_COLUMNS = {
     "label": "model",
     "seed": "seed",
     "verdict": "verdict",
-    "final_mean": "final return",
-    "final_episodes": "over episodes",
+    "final_mean": last_episodes_name(None),  # vs_random_html names its window
+    "final_episodes": "episodes",
     "diff": "minus random [95% CI]",
 }
 
@@ -131,8 +146,9 @@ def claims_html(
     return html_table(claims.assign(reproduced=reproduced), columns, caption=caption)
 
 
-def summary_html(summary: pd.DataFrame, caption: str | None = None) -> str:
-    """HTML table of ``summary.csv``: final return across seeds per model, and the paper's."""
+def summary_html(summary: pd.DataFrame, caption: str | None = SUMMARY_CAPTION) -> str:
+    """HTML table of ``summary.csv``: the final return (paper protocol) across seeds per model,
+    and the paper's."""
     frame = _with_labels(summary).assign(
         ci=[
             format_ci(lo, hi, decimals=RETURN_DECIMALS)
@@ -166,7 +182,9 @@ def compute_runs_html(compute: pd.DataFrame, caption: str | None = None) -> str:
 
 
 def vs_random_html(vs_random: pd.DataFrame, caption: str | None = None) -> str:
-    """HTML table of ``vs_random.csv``: each run's final episodes against a random policy."""
+    """HTML table of ``vs_random.csv``: each run's last episodes against a random policy. The
+    return column is named by its window: the most episodes any run averages (a run with fewer
+    episodes than the window averages all of them, as its ``episodes`` cell shows)."""
     frame = _with_labels(vs_random).assign(
         diff=[
             estimate_with_ci(d, format_ci(lo, hi, decimals=RETURN_DECIMALS), fmt=format_return)
@@ -176,7 +194,9 @@ def vs_random_html(vs_random: pd.DataFrame, caption: str | None = None) -> str:
         ],
     )
     formats = {"final_mean": format_return, "final_episodes": lambda v: format_fixed(v, 0)}
-    return html_table(frame, VS_RANDOM_COLUMNS, caption=caption, formats=formats)
+    window = vs_random["final_episodes"].max() if len(vs_random) else None
+    columns = {**VS_RANDOM_COLUMNS, "final_mean": last_episodes_name(window)}
+    return html_table(frame, columns, caption=caption, formats=formats)
 
 
 def scores_html(scores: pd.DataFrame, caption: str | None = None) -> str:
@@ -188,6 +208,18 @@ def scores_html(scores: pd.DataFrame, caption: str | None = None) -> str:
         caption=caption,
         formats={"final_return": format_return},
     )
+
+
+def deviations_html(deviations: pd.DataFrame, has_runs: bool) -> str:
+    """The Methods page's deviations: the named options in use (``deviations.csv`` of every
+    experiment, stacked), or a box saying that there are none, or that nothing has run."""
+    if not has_runs:
+        return notice(
+            "No runs in this build", "The results directory holds no experiments yet.", kind="note"
+        )
+    if deviations.empty:
+        return notice("No deviations", "Every run follows the original protocol.", kind="tip")
+    return html_table(deviations, DEVIATION_COLUMNS, verdict_column=None)
 
 
 def ppo_name_table() -> pd.DataFrame:
