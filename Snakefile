@@ -31,6 +31,7 @@ include: "workflow/rules/baseline.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/across.smk"
+include: "workflow/rules/archive.smk"
 include: "workflow/rules/report.smk"
 
 

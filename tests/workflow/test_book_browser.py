@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import http.server
 import os
 import re
@@ -260,6 +261,8 @@ def fake_book(tmp_path_factory) -> Path:
     _require_build_tools()
     root = tmp_path_factory.mktemp("book")
     results = write_fake_results(root / "results", ["warehouse", "traffic"], deviations=True)
+    # The paper-scale archive as the archive rules lay it out inside the results.
+    write_fake_results(results / "archive" / "paper_scale", ["warehouse", "traffic"])
     return build_book(REPORT_SRC, results, root / "out", MATHJAX_DIR)
 
 
@@ -329,7 +332,18 @@ def test_fake_book_shows_results_from_the_tables(fake_book: Path) -> None:
         window = rolling["window_episodes"].iloc[0]
         assert f"the last {window} episodes that ended by then, over all 8 workers" in page
         assert f"figure reads about {iam['paper_value']:.2f} and" in page
+        # The chapter's paper-scale section reads the archive, and says whose runs they are.
+        archived = pd.read_csv(
+            results / "archive" / "paper_scale" / "tables" / experiment / "summary.csv"
+        )
+        section = page[page.index('<section id="at-the-paper') :]
+        assert "These are the archived paper-scale runs" in section
+        assert "Paper-scale runs not archived yet" not in page
+        mean = archived.set_index("model").loc["IAM", "mean"]
+        assert f"{mean:.2f}" in section
+        assert section.count("<img") == 2  # its Fig. 5 comparison and rolling curves
     intro = (fake_book / "intro.html").read_text()
+    assert html.escape("At the paper's scale (archived runs)") in intro  # the archive's table
     assert intro.count("verdict-not-run") == 1  # only claim 7 (Atari) has no results
     for verdict in ("reproduced", "contradicted", "inconclusive", "needs-scale"):
         assert f'class="verdict verdict-{verdict}"' in intro, verdict
@@ -357,8 +371,10 @@ def test_book_builds_when_nothing_has_run(tmp_path: Path) -> None:
     for experiment in ("warehouse", "traffic"):
         page = (html_dir / f"{experiment}.html").read_text()
         assert f"{experiment}: not run in this build" in page
+        assert "Paper-scale runs not archived yet" in page
     intro = (html_dir / "intro.html").read_text()
     assert intro.count("verdict-not-run") == 7
+    assert "Paper-scale runs not archived yet" in intro
     assert "none (nothing has been run yet)" in intro
     methods = (html_dir / "methods.html").read_text()
     assert "No runs in this build" in methods

@@ -4,9 +4,12 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from iam_repro.config import (
     ConfigError,
     load_config,
+    load_experiment,
     load_experiments,
     runs_table,
     training_config,
@@ -163,3 +166,62 @@ def report_sources():
         if p.is_file()
         and not {"_build", "__pycache__", ".ipynb_checkpoints"} & set(p.parts)
     )
+
+
+# Archived builds (workflow/rules/archive.smk).
+ARCHIVE_SRC = Path(workflow.basedir, "report", "archive")
+ARCHIVE_OUT = f"{RESULTS}/archive/{{archive}}"
+ARCHIVE_TABLES = f"{ARCHIVE_OUT}/tables/{{experiment}}"
+
+
+def _archived_experiments(folder):
+    """The experiments an archive holds tables of (each with its curves_summary.csv)."""
+    tables = folder / "tables"
+    if not tables.is_dir():
+        return []
+    return sorted(
+        p.name for p in tables.iterdir() if (p / "curves_summary.csv").is_file()
+    )
+
+
+ARCHIVES = {
+    folder.name: _archived_experiments(folder)
+    for folder in sorted(ARCHIVE_SRC.iterdir())
+    if folder.is_dir() and _archived_experiments(folder)
+}
+
+
+def archive_files():
+    """Every archived table, copied into the results, and the figures drawn from them."""
+    files = []
+    for name, experiments in ARCHIVES.items():
+        source = ARCHIVE_SRC / name / "tables"
+        files += [
+            f"{RESULTS}/archive/{name}/tables/{path.relative_to(source)}"
+            for path in sorted(source.rglob("*"))
+            if path.suffix in (".csv", ".json")
+        ]
+        files += expand(
+            f"{RESULTS}/archive/{name}/figures/{{experiment}}/{{figure}}.png",
+            experiment=experiments,
+            figure=["fig5", "rolling"],
+        )
+    return files
+
+
+def archive_env(wildcards):
+    """The archived experiment's env (its experiment file's, as the runs were made with)."""
+    path = Path(PIPELINE.experiments_dir, f"{wildcards.experiment}.yaml")
+    return {"name": load_experiment(path).env}
+
+
+def archive_budget(wildcards):
+    """How far the archived runs went (compute.csv's steps per worker)."""
+    compute = (
+        ARCHIVE_SRC
+        / wildcards.archive
+        / "tables"
+        / wildcards.experiment
+        / "compute.csv"
+    )
+    return {"steps_per_worker": int(pd.read_csv(compute)["steps_per_worker"].max())}

@@ -8,6 +8,8 @@ rule report:
         figures=all_figures(),
         across=ACROSS_TABLE_FILES,
         across_figures=ACROSS_FIGURES,
+        # archived builds' tables and figures (report/archive/<name>/tables/)
+        archives=archive_files(),
         provenance=f"{RESULTS}/tables/provenance.json",
         sources=report_sources(),
     output:

@@ -1,0 +1,112 @@
+"""The paper-scale sections: the archived runs at the paper's full budget, beside this build.
+
+The runs behind them take hours per run, so they are not part of a user's build: their tables
+are archived in ``report/archive/paper_scale/tables/`` (with how they were made), and the
+pipeline's archive rules copy them into ``<results>/archive/paper_scale/`` and draw their
+figures there with the build's own plot scripts (workflow/rules/archive.smk). A section built
+from them says so, so that no reader takes the archive's numbers for their own build's.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from iam_repro.report.chapters import (
+    ChapterResults,
+    load_chapter,
+    show_chapter_claims,
+    show_chapter_compute,
+    show_chapter_figure,
+    show_chapter_summary,
+)
+from iam_repro.report.formatting import format_duration
+from iam_repro.report.markup import notice, show_html
+from iam_repro.report.results import (
+    ROLLING_FIGURE,
+    experiments,
+    load_provenance,
+    results_dir,
+    try_load_overview,
+)
+from iam_repro.report.tables_html import claims_html
+
+__all__ = [
+    "PAPER_SCALE",
+    "archive_results",
+    "paper_scale_facts",
+    "show_paper_scale",
+    "show_paper_scale_claims",
+]
+
+#: The archive of the paper-scale runs (report/archive/paper_scale/).
+PAPER_SCALE = "paper_scale"
+
+
+def archive_results(results: Path | None = None, name: str = PAPER_SCALE) -> Path:
+    """Where the pipeline put an archive's tables and figures inside a results folder."""
+    return (results_dir() if results is None else Path(results)) / "archive" / name
+
+
+def _not_archived(what: str) -> str:
+    return notice(
+        "Paper-scale runs not archived yet",
+        f"{what} comes from the runs at the paper's full budget (warehouse and traffic, "
+        "4 models x 3 seeds), which train for hours each; their tables are not in this "
+        "checkout yet (report/archive/paper_scale/README.md says how they are made).",
+    )
+
+
+def paper_scale_facts(chapter: ChapterResults, provenance: dict | None) -> str:
+    """One sentence: whose runs these are, how many, what they cost and where they ran."""
+    parts = [
+        "These are the archived paper-scale runs (report/archive/paper_scale/), not this "
+        "build's: the same pipeline at the paper's full budget"
+    ]
+    compute = chapter.compute
+    if compute is not None and len(compute):
+        seeds = compute.groupby("model")["seed"].nunique()
+        low, high = int(seeds.min()), int(seeds.max())
+        per_model = f"{low}" if low == high else f"{low}-{high}"
+        parts.append(f"{len(compute)} runs ({per_model} seeds per model)")
+        parts.append(f"{format_duration(float(compute['wall_time_s'].sum()))} of training in all")
+    prefix = f"{chapter.experiment}/"
+    runs = [r for r in (provenance or {}).get("runs", []) if r.get("run_id", "").startswith(prefix)]
+    machines = sorted({r["compute"] for r in runs if r.get("compute")})
+    if machines:
+        parts.append("computed on " + "; ".join(machines))
+    return html.escape(", ".join(parts) + ".")
+
+
+def show_paper_scale(experiment: str, results: Path | None = None) -> None:
+    """The chapter's paper-scale section: the archive's Fig. 5 comparison and rolling curves,
+    final returns (paper protocol) beside the paper's, the claims judged at that scale with
+    their CIs, and the compute it took; a notice while nothing is archived."""
+    root = archive_results(results)
+    if experiment not in experiments(root):
+        show_html(_not_archived(f"This section of the {experiment} chapter"))
+        return
+    chapter = load_chapter(experiment, results=root)
+    show_html(f"<p>{paper_scale_facts(chapter, load_provenance(root))}</p>")
+    show_chapter_figure(chapter)
+    show_chapter_figure(chapter, ROLLING_FIGURE)
+    show_chapter_summary(chapter)
+    show_chapter_claims(chapter)
+    show_chapter_compute(chapter)
+
+
+def show_paper_scale_claims(results: Path | None = None) -> None:
+    """The intro's short table: each claim's verdict at the paper's scale (the archive's claims
+    overview), or a notice while nothing is archived."""
+    overview = try_load_overview(archive_results(results))
+    if overview is None:
+        show_html(_not_archived("This table"))
+        return
+    show_html(claims_html(_short(overview), caption="At the paper's scale (archived runs)"))
+
+
+def _short(overview: pd.DataFrame) -> pd.DataFrame:
+    """The rows of experiments the archive covers (claims it has no runs for are left out)."""
+    return overview[overview["verdict"] != "not yet run"]
