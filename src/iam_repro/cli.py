@@ -16,6 +16,7 @@ message and exit status 1 (`iam_repro.jobs.errors.user_errors`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,7 +39,12 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]); returns the exit status."""
     args = _parser().parse_args(argv)
-    return args.command(args)
+    try:
+        return args.command(args)
+    except BrokenPipeError:  # `iam-repro check | head`: the reader has all it wanted
+        # Python's documented way out: point stdout at devnull so its flush at exit is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -136,3 +136,17 @@ def test_verify_says_identical_for_a_run_of_this_machine_and_different_otherwise
     missing = run_script("iam-repro", "verify", str(other))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert str(other) in missing.stderr and "holds no fingerprint" in missing.stderr
+
+
+def test_check_piped_into_a_reader_that_stops_early_ends_quietly():
+    """`iam-repro check | head`: when the reader has gone (here before the first line, as
+    `true` reads nothing), the command ends quietly with status 0, not with a traceback."""
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; '{BIN / 'iam-repro'}' check --preset paper | true"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
