@@ -82,6 +82,13 @@ def training_params(wildcards):
     return training_config(resolved_config(wildcards))
 
 
+def train_threads(wildcards):
+    """Cores a training job asks for: the run's `threads` (Atari's vector backend steps its
+    games on them), at least the pipeline's torch threads."""
+    torch_threads = config["training"]["torch_threads"]
+    return max(torch_threads, resolved_config(wildcards).get("threads", torch_threads))
+
+
 def train_gpus(wildcards):
     """GPUs a training job asks the scheduler for: 1 unless its run config says cpu.
 

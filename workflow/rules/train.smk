@@ -11,7 +11,7 @@ rule train:
         f"{RESULTS}/benchmarks/train/{{experiment}}/{{env}}/{{model}}/seed_{{seed}}.tsv"
     conda:
         CONDA_ENV
-    threads: config["training"]["torch_threads"]
+    threads: train_threads
     resources:
         mem_mb=2000,
         runtime=lambda wc, attempt: 24 * 60,

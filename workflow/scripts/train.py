@@ -18,7 +18,9 @@ try:
             sm.params.resolved,
             Path(sm.output.monitor).parent,
             emit=emit,
-            torch_threads=sm.threads,
+            # The job's cores (the run's `threads`) step its games; torch keeps its own count.
+            torch_threads=min(training["torch_threads"], sm.threads),
+            env_threads=sm.threads,
             progress_interval_s=training["progress_interval_s"],
             checkpoint_interval_s=training["checkpoint_interval_s"],
             stop_on_signals=True,

@@ -222,6 +222,19 @@ def _check_image_models(spec: dict[str, Any], source: Path, env: str) -> None:
     """Image observations need a conv trunk, vectors must not have one; spatial attention
     needs both an image and its size."""
     image = env in ENVS and ENVS[env].frame_shape is not None
+    if not image:
+        places = [("precision", spec)] + [
+            (f"presets.{name}.precision", preset) for name, preset in spec["presets"].items()
+        ]
+        for key, where in places:
+            if where.get("precision", "fp32") != "fp32":
+                raise ConfigError(
+                    source,
+                    key,
+                    f"precision {where['precision']} casts convolutions, and the {env} "
+                    "environment's models have none",
+                    "remove `precision` (or set it to fp32); it is for image models (atari).",
+                )
     for name, model in spec["models"].items():
         key = f"models.{name}"
         if image and "conv" not in model:

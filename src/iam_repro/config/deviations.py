@@ -58,6 +58,9 @@ DESCRIPTIONS: dict[str, str] = {
     "env.clear_frame_stack": (
         "the frame stack is zeroed at episode starts (the original kept the last episode's frames)"
     ),
+    "precision": (
+        "convolutions computed in bfloat16 (autocast, channels-last; the original: fp32)"
+    ),
     "model.cell": "recurrent cell type (the paper uses LSTM everywhere)",
     "model.scale_pixels": "pixels divided by 255 (the original fed raw 0-255 values)",
     "model.fc": (
@@ -101,6 +104,8 @@ def run_deviations(resolved: Mapping[str, Any]) -> list[dict[str, Any]]:
     for name, value in sorted(env.get("options", {}).items()):
         if name in originals and value != originals[name]:
             rows.append(_row(f"env.{name}", value, originals[name]))
+    if resolved.get("precision", "fp32") != "fp32":
+        rows.append(_row("precision", resolved["precision"], "fp32"))
     model = resolved["model"]
     cell = model.get("cell", "lstm")
     if model.get("kind") in ("lstm", "iam") and cell != "lstm":

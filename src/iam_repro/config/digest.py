@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "ANALYSIS_KEYS",
+    "EXECUTION_KEYS",
     "canonical_json",
     "config_digest",
     "training_config",
@@ -24,6 +25,12 @@ __all__ = [
 #: :func:`config_digest` leave them out.
 ANALYSIS_KEYS: tuple[str, ...] = ("preset", "summary_window", "threshold", "role")
 
+#: Keys that say how a run is executed, not what it computes (the job's cores): the DAG reads
+#: them, and like the analysis keys they stay out of the train job's params and the digests,
+#: so that a run can resume on a machine with more or fewer cores.
+EXECUTION_KEYS: tuple[str, ...] = ("threads",)
+_NOT_TRAINING = ANALYSIS_KEYS + EXECUTION_KEYS
+
 
 def canonical_json(obj: Any) -> str:
     """Deterministic compact JSON: sorted keys, ASCII, no NaN/inf (they would not round-trip)."""
@@ -34,20 +41,21 @@ def canonical_json(obj: Any) -> str:
 
 def training_config(resolved: Mapping[str, Any]) -> dict[str, Any]:
     """What a training run's result depends on: the resolved config without the analysis-only
-    keys (:data:`ANALYSIS_KEYS`). A train job's params, and the config its run.json records, so
-    that changing a threshold, a summary window or a preset's name (same budget) retrains
-    nothing."""
-    return {k: v for k, v in resolved.items() if k not in ANALYSIS_KEYS}
+    and execution keys (:data:`ANALYSIS_KEYS`, :data:`EXECUTION_KEYS`). A train job's params,
+    and the config its run.json records, so that changing a threshold, a summary window, a
+    preset's name (same budget) or the job's cores retrains nothing."""
+    return {k: v for k, v in resolved.items() if k not in _NOT_TRAINING}
 
 
-def config_digest(resolved: Mapping[str, Any], *, exclude: Iterable[str] = ANALYSIS_KEYS) -> str:
+def config_digest(resolved: Mapping[str, Any], *, exclude: Iterable[str] = _NOT_TRAINING) -> str:
     """The first 16 hex digits of the SHA-256 of the canonical JSON of a resolved config.
 
     Args:
         resolved: A run's resolved config.
-        exclude: Top-level keys left out; by default the analysis-only ones
-            (:data:`ANALYSIS_KEYS`), so that changing a plot threshold does not mark a finished
-            training run as stale. Pass ``()`` to hash everything.
+        exclude: Top-level keys left out; by default the analysis-only and execution ones
+            (:data:`ANALYSIS_KEYS`, :data:`EXECUTION_KEYS`), so that changing a plot threshold
+            or the job's cores does not mark a finished training run as stale. Pass ``()`` to
+            hash everything.
     """
     excluded = set(exclude)
     payload = {k: v for k, v in resolved.items() if k not in excluded}

@@ -126,6 +126,14 @@ class Experiment:
             "threshold": float(p.get("threshold", spec["threshold"])),
             "preset": preset,
         }
+        # Written only when not the default, so that runs made before these keys keep their
+        # digests: bf16 changes results; threads (EXECUTION_KEYS) only how fast they come.
+        precision = p.get("precision", spec.get("precision", "fp32"))
+        if precision != "fp32":
+            resolved["precision"] = precision
+        threads = p.get("threads", spec.get("threads"))
+        if threads is not None:
+            resolved["threads"] = threads
         # The JSON round trip detaches every list from `spec` and proves serialisability.
         return json.loads(canonical_json(resolved))
 
@@ -171,6 +179,8 @@ def runs_table(
           "ppo": {...every PPOConfig field...},                 # defaults->exp->model->preset
           "budget": {"steps_per_worker": 2048, "schedule_steps_per_worker": 4000000},
           "device": "cpu",                                      # cpu | cuda | auto
+          "precision": "bf16",            # only when not fp32 (conv trunks in bfloat16)
+          "threads": 2,                   # only when set: the job's cores (not digested)
           "summary_window": 256,
           "threshold": 12.0,
           "preset": "smoke",

@@ -47,12 +47,15 @@ class EnvInfo:
             d-set indices; None for image observations (no such check).
         frame_shape: (height, width) of image observations (models need a conv trunk); None
             for vector observations.
+        threads_option: The factory's keyword for how many threads step the environments, for
+            those that can use several (Atari's vector backend); None for the others.
     """
 
     name: str
     factory: Callable[..., VectorEnv]
     obs_dim: int | None
     frame_shape: tuple[int, int] | None = None
+    threads_option: str | None = None
 
 
 def _atari(num_envs: int, seed: int, **options: Any) -> VectorEnv:
@@ -70,13 +73,15 @@ ENVS: dict[str, EnvInfo] = {
     for info in (
         EnvInfo("warehouse", WarehouseVecEnv, warehouse.OBS_DIM),
         EnvInfo("traffic", TrafficVecEnv, traffic.OBS_DIM),
-        EnvInfo("atari", _atari, None, frame_shape=(84, 84)),
+        EnvInfo("atari", _atari, None, frame_shape=(84, 84), threads_option="num_threads"),
     )
 }
 ENV_NAMES: tuple[str, ...] = tuple(ENVS)
 
 
-def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorEnv:
+def make_vec_env(
+    name: str, num_envs: int, seed: int, *, threads: int = 1, **options: Any
+) -> VectorEnv:
     """Build a batched environment by name.
 
     Args:
@@ -84,6 +89,8 @@ def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorE
             ``"atari"``).
         num_envs: Number of parallel environments.
         seed: Seed of the environment's random number generator.
+        threads: Threads the environment may step on (the training job's cores); used where
+            the environment can (:attr:`EnvInfo.threads_option`), ignored elsewhere.
         **options: Environment-specific keyword options (warehouse: ``removal_quirk``,
             ``legacy_rng_seeds``; traffic: ``depart_speed_zero``, ``carry_over_quirk``,
             ``overlapping_worker_seeds``, ``backend``; atari: ``game``, ``flicker``,
@@ -100,6 +107,8 @@ def make_vec_env(name: str, num_envs: int, seed: int, **options: Any) -> VectorE
     except KeyError:
         known = ", ".join(repr(n) for n in ENV_NAMES)
         raise ValueError(f"unknown environment {name!r}; known environments: {known}") from None
+    if info.threads_option is not None:
+        options = {**options, info.threads_option: threads}
     return info.factory(num_envs, seed, **options)
 
 

@@ -239,6 +239,11 @@ class AtariVecEnv(VectorEnv):
     # ------------------------------------------------------------------ checkpoints
 
     @property
+    def stepping_threads(self) -> int:
+        """Threads the games step on: ``num_threads`` with the vector backend, else 1."""
+        return self.num_threads if self.backend == "vector" else 1
+
+    @property
     def restores_exactly(self) -> bool:
         """Whether :meth:`set_state` continues byte-identically (only the wrappers backend)."""
         return self.backend == "wrappers"

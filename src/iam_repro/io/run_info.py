@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from iam_repro.config.digest import ANALYSIS_KEYS, config_digest
+from iam_repro.config.digest import ANALYSIS_KEYS, EXECUTION_KEYS, config_digest
 from iam_repro.io.atomic import write_json_atomic
 
 __all__ = [
@@ -246,7 +246,10 @@ _SHOWN_DIFFERENCES = 6
 
 
 def config_differences(
-    recorded: Any, expected: Any, *, exclude: tuple[str, ...] = ANALYSIS_KEYS
+    recorded: Any,
+    expected: Any,
+    *,
+    exclude: tuple[str, ...] = ANALYSIS_KEYS + EXECUTION_KEYS,
 ) -> list[tuple[str, Any, Any]]:
     """Where two resolved configs differ, as (key path, recorded value, expected value).
 

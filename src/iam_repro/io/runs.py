@@ -96,9 +96,25 @@ def _compute_metrics(info: dict, path: Path) -> dict[str, Any]:
     numbers = {k: float("nan") if metrics[k] is None else metrics[k] for k in _COMPUTE_METRICS}
     return {
         **numbers,
-        "device": metrics["device"],
+        "device": _how_computed(info),
         "resumes": len(metrics["resumed_at_steps"]),
     }
+
+
+def _how_computed(info: dict) -> str:
+    """The device, and what changes its speed or numbers beyond it: e.g. "cpu",
+    "cuda, bf16", "cpu, vector backend, 2 game threads" (the segments say per part of a run)."""
+    segments = info["metrics"].get("segments") or []
+    options = (info["config"].get("env") or {}).get("options") or {}
+    parts = [str(info["metrics"]["device"])]
+    if any(s.get("precision") == "bf16" for s in segments):
+        parts.append("bf16")
+    if options.get("backend") == "vector":
+        parts.append("vector backend")
+    threads = max((int(s.get("env_threads", 1)) for s in segments), default=1)
+    if threads > 1:
+        parts.append(f"{threads} game threads")
+    return ", ".join(parts)
 
 
 def _check_configs(

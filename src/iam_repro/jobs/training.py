@@ -41,6 +41,7 @@ def run_training(
     *,
     emit: Callable[[str], None] = print,
     torch_threads: int = 1,
+    env_threads: int = 1,
     progress_interval_s: float = 30.0,
     checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S,
     stop_on_signals: bool = False,
@@ -52,6 +53,7 @@ def run_training(
         run_dir: the run's results folder.
         emit: receives log lines.
         torch_threads: intra-op threads.
+        env_threads: threads the environments may step on (Atari's vector backend).
         progress_interval_s: seconds between progress lines.
         checkpoint_interval_s: least seconds between checkpoints (0: after every update).
         stop_on_signals: on SIGTERM/SIGINT finish the current update, save a checkpoint and
@@ -74,6 +76,7 @@ def run_training(
             partial,
             emit=emit,
             torch_threads=torch_threads,
+            env_threads=env_threads,
             progress_interval_s=progress_interval_s,
             checkpoint_path=checkpoint,
             checkpoint_interval_s=checkpoint_interval_s,

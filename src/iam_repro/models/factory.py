@@ -86,9 +86,15 @@ def _conv_trunk(
     obs_dim: int,
     frame_shape: tuple[int, int] | None,
     frames: int,
+    precision: str,
 ) -> ConvTrunk | None:
     """The spec's conv trunk for (frames, *frame_shape) images, or None for a vector model."""
     if "conv" not in spec:
+        if precision != "fp32":
+            raise ValueError(
+                f"model spec ({kind}): precision {precision!r} applies to conv trunks, and this "
+                "vector model has none (use fp32)"
+            )
         if frame_shape is not None:
             raise ValueError(
                 f"model spec ({kind}): frame_shape={tuple(frame_shape)} says the observations "
@@ -130,7 +136,8 @@ def _conv_trunk(
         raise ValueError(
             f"model spec ({kind}): 'scale_pixels' must be true or false, got {scale!r}"
         )
-    return ConvTrunk(frames, (shape[0], shape[1]), _conv_layers(kind, spec["conv"]), scale)
+    layers = _conv_layers(kind, spec["conv"])
+    return ConvTrunk(frames, (shape[0], shape[1]), layers, scale, precision)
 
 
 def build_policy(
@@ -140,6 +147,7 @@ def build_policy(
     *,
     frame_shape: tuple[int, int] | None = None,
     frames: int = 1,
+    precision: str = "fp32",
 ) -> Policy:
     """Build a policy from a plain config dict (one entry of an experiment's ``models:``).
 
@@ -174,6 +182,8 @@ def build_policy(
         frame_shape: (H, W) of one frame for image observations; None for vectors.
         frames: Stacked frames of an image observation (the conv's input channels); only used
             with ``frame_shape``.
+        precision: The conv trunk's: "fp32" (the original) or "bf16" (see `ConvTrunk`); vector
+            models take only fp32.
 
     Raises:
         ValueError: unknown kind, unknown or missing key, or a bad value; the message names it
@@ -205,7 +215,7 @@ def build_policy(
     if "attention" in spec and not attention:
         raise ValueError("model spec (iam): 'attention' (units) is only used with dset 'attention'")
 
-    conv = _conv_trunk(kind, spec, obs_dim, frame_shape, frames)
+    conv = _conv_trunk(kind, spec, obs_dim, frame_shape, frames, precision)
     if conv is None:
         if attention:
             raise ValueError(

@@ -125,8 +125,11 @@ class PPO:
         self._slots_filled = 0  # of the rollout, since the last update
 
     @classmethod
-    def for_run(cls, spec: RunSpec, envs: VectorEnv, device: torch.device) -> PPO:
-        """The run's PPO with a freshly initialised policy (torch seeded with the run's seed)."""
+    def for_run(
+        cls, spec: RunSpec, envs: VectorEnv, device: torch.device, precision: str = "fp32"
+    ) -> PPO:
+        """The run's PPO with a freshly initialised policy (torch seeded with the run's seed),
+        its convolutions in `precision` (the one the trainer resolved for this device)."""
         torch.manual_seed(spec.seed)  # parameter init
         obs_dim = int(np.prod(envs.single_observation_space.shape)) * spec.frames
         policy = build_policy(
@@ -135,6 +138,7 @@ class PPO:
             int(envs.single_action_space.n),
             frame_shape=getattr(envs, "frame_shape", None),  # (H, W) when obs are images
             frames=spec.frames,
+            precision=precision,
         )
         return cls(
             spec.ppo,

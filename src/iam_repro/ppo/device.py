@@ -1,4 +1,5 @@
-"""Which torch device a run trains on, from its config's `device` (cpu, cuda or auto)."""
+"""Which torch device a run trains on, from its config's `device` (cpu, cuda or auto), and in
+which precision its convolutions compute (`precision`: fp32 or bf16)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import os
 import numpy as np
 import torch
 
-__all__ = ["DeviceUnavailableError", "resolve_device", "to_host"]
+__all__ = [
+    "PRECISIONS",
+    "DeviceUnavailableError",
+    "native_bf16",
+    "resolve_device",
+    "resolve_precision",
+    "to_host",
+]
+
+#: What `precision` may say: fp32 (the original's) or bf16 (convolutions in bfloat16).
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
 
 
 class DeviceUnavailableError(RuntimeError):
@@ -40,6 +51,35 @@ def resolve_device(requested: str, *, experiment: str = "<experiment>") -> torch
         f"`device: auto` (the GPU when there is one) or `device: cpu` in {experiment}.yaml "
         f"(in the experiments folder, config/experiments/ by default) or in its preset."
     )
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` computes bfloat16 in hardware: a GPU that supports it, or a CPU with
+    AVX512-BF16 or AMX tiles (elsewhere torch emulates bf16, slower than fp32)."""
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
+
+
+def resolve_precision(requested: str, device: torch.device) -> tuple[str, str | None]:
+    """The precision a run computes in, and why it is not `requested` (None when it is).
+
+    bf16 falls back to fp32 on a device without native bfloat16: there it would only be
+    slower, and the run's record (run.json's segments) says which precision each part used.
+
+    Raises:
+        ValueError: `requested` is not one of :data:`PRECISIONS`.
+    """
+    if requested not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {requested!r}")
+    if requested == "bf16" and not native_bf16(device):
+        return "fp32", (
+            f"precision bf16 asked for, but this {device.type} has no native bfloat16 "
+            "(CPU: AVX512-BF16 or AMX; GPU: Ampere or newer): training in fp32 instead"
+        )
+    return requested, None
 
 
 def to_host(tensor: torch.Tensor) -> np.ndarray:

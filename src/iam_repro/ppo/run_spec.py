@@ -21,6 +21,8 @@ class RunSpec:
     steps_per_worker: int
     schedule_steps_per_worker: int
     frames: int = 1
+    #: What the config asks for ("fp32" when it says nothing); the trainer may fall back.
+    precision: str = "fp32"
 
     @classmethod
     def from_resolved(cls, resolved: dict[str, Any]) -> RunSpec:
@@ -36,4 +38,5 @@ class RunSpec:
             # Its default (the paper's budget) is decided where configs are resolved.
             schedule_steps_per_worker=int(resolved["budget"]["schedule_steps_per_worker"]),
             frames=int(model.get("frames", 1)),
+            precision=str(resolved.get("precision", "fp32")),
         )

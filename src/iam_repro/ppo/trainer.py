@@ -23,7 +23,7 @@ from iam_repro.envs import make_vec_env
 from iam_repro.io.monitor import MonitorWriter, truncate_monitor
 from iam_repro.ppo.algorithm import PPO
 from iam_repro.ppo.checkpoint import save_checkpoint
-from iam_repro.ppo.device import resolve_device
+from iam_repro.ppo.device import resolve_device, resolve_precision
 from iam_repro.ppo.episodes import Episodes
 from iam_repro.ppo.fingerprint import (
     FINGERPRINT_STEPS,
@@ -52,8 +52,9 @@ class RunTotals:
     elapsed_s: float = 0.0  # training wall time of earlier segments (before this resume)
     rollout_s: float = 0.0
     update_s: float = 0.0
-    # One entry per training segment (the start, then each resume): the step it started from
-    # and the machine it computed on (`compute_platform`), since float kernels differ by CPU.
+    # One entry per training segment (the start, then each resume): the step it started from,
+    # the machine it computed on (`compute_platform`), since float kernels differ by CPU, the
+    # precision of its convolutions and the threads its environments stepped on.
     segments: list[dict[str, Any]] = field(default_factory=list)
     last_losses: dict[str, float] = field(default_factory=dict)
     fingerprint: dict[str, Any] | None = None  # taken at FINGERPRINT_STEPS (fingerprint.py)
@@ -98,6 +99,7 @@ def train(
     emit: Callable[[str], None] = print,
     progress_interval_s: float = 30.0,
     torch_threads: int = 1,
+    env_threads: int = 1,
     checkpoint_path: Path | None = None,
     checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S,
     resume: dict[str, Any] | None = None,
@@ -111,6 +113,7 @@ def train(
         emit: receives progress lines.
         progress_interval_s: seconds between progress lines.
         torch_threads: intra-op threads (1 is fastest for these batch sizes).
+        env_threads: threads the environments may step on (Atari's vector backend).
         checkpoint_path: where to save checkpoints (None: never).
         checkpoint_interval_s: least seconds between two checkpoints (0: after every update).
         resume: a checkpoint of this run (`load_checkpoint`), to continue from instead of
@@ -123,15 +126,26 @@ def train(
     """
     spec = RunSpec.from_resolved(resolved)
     device = resolve_device(resolved.get("device", "cpu"), experiment=resolved["experiment"])
+    precision, fallback = resolve_precision(spec.precision, device)
+    if fallback is not None:
+        emit(f"[{spec.run_id}] note: {fallback}")
     torch.set_num_threads(torch_threads)
     keep_freed_memory()
-    envs = make_vec_env(spec.env_name, spec.ppo.num_workers, seed=spec.seed, **spec.env_options)
+    envs = make_vec_env(
+        spec.env_name,
+        spec.ppo.num_workers,
+        seed=spec.seed,
+        threads=env_threads,
+        **spec.env_options,
+    )
+    # What this segment computed with: envs that cannot use threads step on one.
+    segment = {"precision": precision, "env_threads": getattr(envs, "stepping_threads", 1)}
     # Worker subprocesses (traffic) must go on every exit path, exceptions and Ctrl-C included.
     try:
-        ppo = PPO.for_run(spec, envs, device)
+        ppo = PPO.for_run(spec, envs, device, precision)
         if resume is None:
             ppo.start()
-            totals = RunTotals(segments=[{"from_step": 0, **compute_platform()}])
+            totals = RunTotals(segments=[{"from_step": 0, **compute_platform(), **segment}])
             monitor = MonitorWriter(monitor_path, env_id=spec.env_name)
         else:
             ppo.load_state(resume)
@@ -146,7 +160,7 @@ def train(
                     "between CPUs, so from here the run is statistically, not bitwise, what an "
                     "unbroken run would give (run.json records each segment's machine)"
                 )
-            totals.segments.append({"from_step": ppo.step, **here})
+            totals.segments.append({"from_step": ppo.step, **here, **segment})
             truncate_monitor(monitor_path, resume["monitor_offset"])
             monitor = MonitorWriter(monitor_path, env_id=spec.env_name, append=True)
             emit(
