@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         f"per worker, native bf16: {native_bf16(torch.device('cpu'))}"
     )
     print(
-        f"{'model':<6}{'setting':>10}{'transitions/s':>15}{'rollout s/1k':>14}"
+        f"{'model':<11}{'setting':>10}{'transitions/s':>15}{'rollout s/1k':>14}"
         f"{'update s/1k':>13}{'x speed':>9}{'rollout x':>11}{'update x':>10}"
     )
     for run in paper_runs("breakout_flicker", args.models):
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
             sps, rollout, update = measure(resolved, args.repeats, threads)
             base = base or (sps, rollout, update)
             print(
-                f"{run.model:<6}{name:>10}{sps:>15,.0f}{rollout:>14.2f}{update:>13.2f}"
+                f"{run.model:<11}{name:>10}{sps:>15,.0f}{rollout:>14.2f}{update:>13.2f}"
                 f"{sps / base[0]:>9.2f}{rollout / base[1]:>11.2f}{update / base[2]:>10.2f}"
             )
 
