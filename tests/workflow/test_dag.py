@@ -205,6 +205,8 @@ WAREHOUSE_SMOKE = {
         (lambda d: d["presets"]["smoke"].update(summary_window=512), "smoke", set()),
         (lambda d: d.update(description="another text"), "smoke", set()),
         (lambda d: d["presets"].update(renamed=d["presets"]["smoke"]), "renamed", set()),
+        # Execution only: a job's cores.
+        (lambda d: d.update(threads=2), "smoke", set()),
         # Result-changing edits: exactly the runs they touch.
         (lambda d: d["ppo"].update(gamma=0.9), "smoke", WAREHOUSE_SMOKE),
         (
@@ -228,6 +230,7 @@ WAREHOUSE_SMOKE = {
         "summary-window",
         "description",
         "preset-name",
+        "threads",
         "ppo-key",
         "model-size",
         "seed",
@@ -250,3 +253,31 @@ def test_only_edits_that_change_results_retrain(smoke_run, tmp_path, edit, prese
         f"experiments_dir={experiments}",
     )
     assert _train_jobs(done.stdout) == retrained, done.stdout[-3000:]
+
+
+def test_a_run_gets_the_cores_its_experiment_declares(smoke_run, tmp_path):
+    experiments = tmp_path / "experiments"
+    shutil.copytree(REPO / "config/experiments", experiments)
+    _edit_yaml(experiments / "breakout_flicker.yaml", lambda d: d.update(threads=3))
+    plan = snakemake(
+        smoke_run,
+        "--dry-run",
+        "--cores",
+        "4",
+        "--forcerun",
+        "train",
+        "--config",
+        "preset=smoke",
+        f"experiments_dir={experiments}",
+    ).stdout
+    threads = {}  # run -> the threads its train job asks for (1 is not printed)
+    for block in plan.split("\nrule ")[1:]:
+        if block.startswith("train:"):
+            run = block.split("output:")[1].split(",")[0].strip().split("/runs/")[1]
+            found = [
+                line.split(":")[1].strip() for line in block.splitlines() if "threads:" in line
+            ]
+            threads[run.removesuffix("/monitor.csv")] = int(found[0]) if found else 1
+    breakout = {run: n for run, n in threads.items() if run.startswith("breakout_flicker/")}
+    assert breakout and set(breakout.values()) == {3}, plan[-3000:]
+    assert {n for run, n in threads.items() if run not in breakout} == {1}
