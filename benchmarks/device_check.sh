@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks of issues 10 and 11, as one prepared run on the accelerator machine (the
 # `device` tool of sessions that are lent one). That machine has Python 3.12 with a CUDA torch,
-# numpy, pandas, matplotlib, PyYAML and OpenCV, but not gymnasium, ale-py or jsonschema: they
+# numpy, pandas, matplotlib, PyYAML and OpenCV, but not gymnasium, ale-py, jsonschema or psutil: they
 # travel as wheels in .whl/ (about 4 MB). SUMO's wheels (240 MB) are over the 64 MiB a call
 # carries, so traffic is not measured there.
 #
@@ -24,7 +24,8 @@ if [[ "${1:-}" == "--fetch-wheels" ]]; then
         --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
         --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl \
         gymnasium==1.4.0 farama-notifications==0.0.6 ale-py==0.12.1 jsonschema==4.26.0 \
-        jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1
+        jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 \
+        psutil==7.2.2
 fi
 
 OUT="${OUT:-/tmp/device-check}"

@@ -136,6 +136,9 @@ def test_stopping_twice_and_resuming_gives_the_unbroken_log(model, reference, tm
         assert metrics["fingerprint"]["steps_per_worker"] == FINGERPRINT_STEPS
     assert [s["from_step"] for s in metrics["segments"]] == [0, *resumed]
     assert all(s["cpu"] == unbroken["segments"][0]["cpu"] for s in metrics["segments"])
+    # Each segment's CPU seconds (SUMO workers included for traffic); the run's are their sum.
+    assert all(s["cpu_s"] > 0 for s in metrics["segments"])
+    assert metrics["cpu_s"] == pytest.approx(sum(s["cpu_s"] for s in metrics["segments"]))
     # Kept at the run's last update, so that the run can grow to a larger budget.
     assert load_checkpoint(tmp_path / CHECKPOINT)["loop"]["step"] <= metrics["steps_per_worker"]
 
@@ -390,4 +393,5 @@ def test_resuming_a_checkpoint_from_another_machine_or_an_older_version(tmp_path
     metrics = train(RESOLVED["FNN1"], log, emit=messages.append, resume=payload)
     assert [s["from_step"] for s in metrics["segments"]] == [0, 256]
     assert "cpu" not in metrics["segments"][0] and "cpu" in metrics["segments"][1]
+    assert metrics["cpu_s"] is None  # the first segment did not record its CPU time
     assert not any("another kind of machine" in m for m in messages)

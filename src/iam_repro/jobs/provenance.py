@@ -49,6 +49,8 @@ def write_provenance(
                 "config_digest": config_digest(info["config"]),
                 "wall_time_s": info["metrics"].get("wall_time_s"),
                 "transitions_per_s": info["metrics"].get("transitions_per_s"),
+                # Training CPU seconds, child processes included (None: not recorded).
+                "cpu_s": info["metrics"].get("cpu_s"),
                 "hostname": info.get("hostname"),
                 "compute": describe_segments(info["metrics"].get("segments")),
                 "fingerprint": (info["metrics"].get("fingerprint") or {}).get("weights"),

@@ -23,6 +23,7 @@ from iam_repro.envs import make_vec_env
 from iam_repro.io.monitor import MonitorWriter, truncate_monitor
 from iam_repro.ppo.algorithm import PPO
 from iam_repro.ppo.checkpoint import save_checkpoint
+from iam_repro.ppo.cpu_clock import process_tree_cpu_s
 from iam_repro.ppo.device import resolve_device, resolve_precision
 from iam_repro.ppo.episodes import Episodes
 from iam_repro.ppo.fingerprint import (
@@ -201,6 +202,8 @@ def train(
             "device": str(device),
             "resumed_at_steps": totals.resumed_at,
             "segments": totals.segments,
+            # None when a segment did not record it (a checkpoint from before cpu_s).
+            "cpu_s": _total_cpu_s(totals.segments),
             "fingerprint": totals.fingerprint,
             "last_losses": totals.last_losses,
         }
@@ -230,6 +233,11 @@ def _run(
     """
     budget = spec.steps_per_worker
     segment_start = last_checkpoint = time.monotonic()
+    cpu_start = process_tree_cpu_s()
+
+    def clock_segment() -> None:  # this segment's CPU seconds so far, for run.json
+        totals.segments[-1]["cpu_s"] = round(process_tree_cpu_s() - cpu_start, 3)
+
     while ppo.step < budget:
         step_before = ppo.step
         tick = time.monotonic()
@@ -253,6 +261,7 @@ def _run(
         last_boundary = ppo.step + spec.ppo.memory_size >= budget
         if checkpoint_path is not None and (stopping or due or last_boundary):
             elapsed_s = totals.elapsed_s + time.monotonic() - segment_start
+            clock_segment()
             _save(checkpoint_path, ppo, monitor, totals.state(elapsed_s), config_digest)
             last_checkpoint = time.monotonic()
         if stopping:
@@ -261,7 +270,15 @@ def _run(
                 f"[{spec.run_id}] stopped on request at step {ppo.step:,} ({where})"
             )
     progress.maybe(ppo.step, ppo.recent_returns, force=True)
+    clock_segment()
     return totals.elapsed_s + time.monotonic() - segment_start
+
+
+def _total_cpu_s(segments: list[dict[str, Any]]) -> float | None:
+    """The run's CPU seconds: the sum over its segments, if every one recorded its own."""
+    if not segments or any("cpu_s" not in s for s in segments):
+        return None
+    return round(sum(float(s["cpu_s"]) for s in segments), 3)
 
 
 def _fingerprint(ppo: PPO, monitor: MonitorWriter) -> dict[str, Any]:

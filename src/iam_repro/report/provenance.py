@@ -19,6 +19,7 @@ RUN_COLUMNS = {
     "run_id": "run",
     "config_digest": "config digest",
     "wall_time_s": "wall time",
+    "cpu_s": "CPU time",
     "transitions_per_s": "transitions / s",
     "hostname": "host",
     "compute": "CPU (kernels)",
@@ -64,6 +65,7 @@ def runs_html(provenance: Mapping[str, Any]) -> str:
         verdict_column=None,
         formats={
             "wall_time_s": format_duration,
+            "cpu_s": format_duration,
             "transitions_per_s": lambda v: format_fixed(v, 0),
             "config_digest": _text_or_missing,
             "hostname": _text_or_missing,
