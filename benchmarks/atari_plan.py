@@ -70,12 +70,15 @@ def main(argv: list[str] | None = None) -> None:
         "run at once)"
     )
 
-    day_runs = len(args.day_models) * args.day_seeds
-    slowest = min(cpu[m] for m in args.day_models)
+    day_models = [m for m in args.day_models if m in cpu]
+    if not day_models:
+        return
+    day_runs = len(day_models) * args.day_seeds
+    slowest = min(cpu[m] for m in day_models)
     steps = int(slowest * 24 * 3600 * 0.9 / 8 / 25_600) * 25_600
     print(
         f"\nCPU only, one day on {args.cores} cores: flickering Breakout "
-        f"{'/'.join(args.day_models)} x {args.day_seeds} seeds = {day_runs} runs"
+        f"{'/'.join(day_models)} x {args.day_seeds} seeds = {day_runs} runs"
         f"{'' if day_runs <= args.cores else ' (more runs than cores!)'}; the slowest model "
         f"({slowest:,.0f} transitions/s) fills 90 % of a day at {steps:,} steps per worker "
         f"({steps * 8 / TRANSITIONS_PER_RUN:.0%} of the paper's budget)"

@@ -160,3 +160,50 @@ def test_aggregate_scale_benchmark_reports_each_size(capsys):
     assert bench.main(["--fractions", "0.0005", "0.001"]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     assert [row[1] for row in rows] == ["1,920", "3,840"]  # 2,000 and 4,000 steps / 100
+
+
+def test_atari_training_benchmark_prints_each_setting_and_parses_names(capsys):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        bench = importlib.import_module("bench_atari_training")
+    assert bench.setting("fp32") == ("fp32", "wrappers", 1)
+    assert bench.setting("bf16-vec") == ("bf16", "vector", 1)
+    assert bench.setting("bf16-t3") == ("bf16", "vector", 3)
+    with pytest.raises(Exception, match="unknown setting"):
+        bench.setting("fp16")
+    bench.main([*STEPS, "--models", "FNN4", "--settings", "fp32", "bf16-t2"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[:2] for row in rows] == [["FNN4", "fp32"], ["FNN4", "bf16-t2"]]
+    assert rows[0][-3:] == ["1.00", "1.00", "1.00"]  # the first setting is the base
+
+
+def test_atari_plan_arithmetic_by_hand(capsys):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        plan = importlib.import_module("atari_plan")
+    plan.main(
+        ["--emulation", "2000", "--cpu", "A=1000", "B=500", "--gpu-rate", "4000"]
+        + ["--day-models", "A", "B", "--day-seeds", "3"]
+    )
+    out = capsys.readouterr().out
+    # 8e7 transitions at 1,000/s = 22.2 h, at 500/s = 44.4 h; 6 experiments x 5 seeds of each:
+    # 30 x 66.7 = 2,000 core-hours, 5.2 days on 16 cores.
+    assert "22 h per run" in out and "44 h per run" in out
+    assert "2,000 core-hours; on 16 cores 5.2 days" in out
+    # 4,000 / 2,000 = 2 emulation threads + 1: 3 cores per run, 5 at once; 60 runs, 12 waves
+    # of 5.6 h = 2.8 days.
+    assert "`threads: 3`, 5 runs at once" in out and "12 waves: 2.8 days" in out
+    # A day at B's 500/s, 90 % of it: 500 x 86,400 x 0.9 / 8 = 4.86M steps per worker, in
+    # whole 25,600s: 4,838,400 (48 % of the paper's 1e7).
+    assert "A/B x 3 seeds = 6 runs" in out and "4,838,400 steps per worker (48%" in out
+
+
+def test_job_cores_benchmark_pins_the_job_and_counts_its_children(capsys):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        bench = importlib.import_module("bench_job_cores")
+    bench.main(["--experiment", "traffic", "--model", "FNN1", "--steps", "128", "--cores", "1"])
+    (row,) = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    cores, _wall, _rate, cpu, busy, speed = row
+    assert cores == "1" and speed == "1.00"
+    assert float(cpu) > 0 and float(busy) <= 1.1  # pinned to one core: at most one busy
