@@ -207,3 +207,32 @@ def test_job_cores_benchmark_pins_the_job_and_counts_its_children(capsys):
     cores, _wall, _rate, cpu, busy, speed = row
     assert cores == "1" and speed == "1.00"
     assert float(cpu) > 0 and float(busy) <= 1.1  # pinned to one core: at most one busy
+
+
+def test_learning_vs_random_judges_each_step_from_the_episodes_before_it(tmp_path, capsys):
+    """A run whose episodes score 0 up to step 1,000 and 5 after: not above a random policy
+    scoring 0 or 1 at 1,000, above it at 2,000, and not reached at 3,000."""
+    import numpy as np
+
+    from iam_repro.io.monitor import MonitorWriter
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        bench = importlib.import_module("learning_vs_random")
+    run = tmp_path / "IAM" / "seed_3"
+    run.mkdir(parents=True)
+    steps = np.arange(10, 2001, 10)  # 200 episodes, one every 10 steps
+    returns = np.where(steps <= 1000, 0.0, 5.0)
+    with MonitorWriter(run / "monitor.csv.partial", "atari", t_start=0.0) as log:
+        log.write(returns, [10] * 200, steps / 100.0, [0] * 200, steps)
+    random = tmp_path / "random_episodes.csv"
+    random.write_text(
+        "worker,episode,return,length\n" + "".join(f"0,{i},{i % 2},10\n" for i in range(100))
+    )
+    bench.main(["--random", str(random), "--at", "1000,2000,3000", str(run)])
+    lines = capsys.readouterr().out.splitlines()[2:]
+    assert lines[0].split()[:4] == ["IAM/3", "1,000", "100", "0.00"]
+    assert lines[0].endswith("below random")  # 0 against a mean of 0.5
+    assert lines[1].split()[:4] == ["IAM/3", "2,000", "100", "5.00"]
+    assert lines[1].endswith("above random")
+    assert lines[2].endswith("(not reached)")
