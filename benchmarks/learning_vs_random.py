@@ -17,6 +17,7 @@ would have reported.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -45,11 +46,18 @@ def main(argv: list[str] | None = None) -> None:
         monitor = run / "monitor.csv"
         if not monitor.exists():
             monitor = run / "monitor.csv.partial"
-        episodes = read_monitor(monitor)
+        episodes = read_monitor(monitor, allow_empty=True)
+        # How far the run got: its run.json when finished, else its last episode's end.
+        info = run / "run.json"
+        reached = (
+            json.loads(info.read_text())["metrics"]["steps_per_worker"]
+            if info.exists()
+            else (int(episodes["step"].max()) if len(episodes) else 0)
+        )
         name = f"{run.parent.name}/{run.name.removeprefix('seed_')}"
         for steps in args.at:
             upto = episodes[episodes["step"] <= steps]
-            if upto.empty or upto["step"].max() + 128 < steps:  # the run is not there yet
+            if reached < steps:
                 print(f"{name:<14}{steps:>9,}  (not reached)")
                 continue
             final = final_episode_returns(upto, WINDOW)
