@@ -21,14 +21,11 @@ use the same ``--steps`` when comparing.
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 
 import torch
-from paper_runs import paper_runs, with_steps
+from paper_runs import paper_runs, train_quietly, with_steps
 
 from iam_repro.ppo.device import native_bf16
-from iam_repro.ppo.trainer import train
 
 SETTINGS = ("fp32", "bf16", "fp32-vec", "fp32-t2", "bf16-t2")
 
@@ -51,14 +48,7 @@ def measure(resolved: dict, repeats: int, env_threads: int) -> tuple[float, floa
     """Median (transitions/s, rollout s per 1k transitions, update s per 1k) of `repeats` runs."""
     runs = []
     for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp:
-            m = train(
-                resolved,
-                Path(tmp) / "monitor.csv",
-                emit=lambda _line: None,
-                progress_interval_s=1e9,
-                env_threads=env_threads,
-            )
+        m = train_quietly(resolved, env_threads=env_threads)
         per_k = 1000 / m["transitions"]
         runs.append((m["transitions_per_s"], m["rollout_s"] * per_k, m["update_s"] * per_k))
     return sorted(runs)[len(runs) // 2]

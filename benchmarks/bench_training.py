@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import torch
-from paper_runs import paper_runs, with_steps
+from paper_runs import paper_runs, train_quietly, with_steps
 from policy_timing import PerIteration, minibatch_shape, time_policy
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -38,7 +36,6 @@ from iam_repro.envs import ENVS
 from iam_repro.models import RecurrentCore, build_policy
 from iam_repro.models.base import Policy
 from iam_repro.ppo.config import PPOConfig
-from iam_repro.ppo.trainer import train
 
 ENV_ACTIONS = {"warehouse": 4, "traffic": 2, "atari": 4}  # atari: Breakout's minimal action set
 
@@ -163,13 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         measured = []  # (transitions/s, matmul rate, rollout share, rollout s, update s)
         for _ in range(args.repeats):
             rate = matmul_rate(seconds=0.5)
-            with tempfile.TemporaryDirectory() as tmp:
-                metrics = train(
-                    resolved,
-                    Path(tmp) / "monitor.csv",
-                    emit=lambda _l: None,
-                    progress_interval_s=1e9,
-                )
+            metrics = train_quietly(resolved)
             busy = metrics["rollout_s"] + metrics["update_s"]
             measured.append(
                 (
