@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import pandas as pd
 import pytest
 import torch
 
@@ -236,3 +237,28 @@ def test_learning_vs_random_judges_each_step_from_the_episodes_before_it(tmp_pat
     assert lines[1].split()[:4] == ["IAM/3", "2,000", "100", "5.00"]
     assert lines[1].endswith("above random")
     assert lines[2].endswith("(not reached)")
+
+
+def test_compare_builds_says_equal_when_the_difference_ci_holds_zero(tmp_path, capsys):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        bench = importlib.import_module("compare_builds")
+
+    def build(name: str, fnn: list[float], iam: list[float]) -> Path:
+        folder = tmp_path / name / "tables" / "exp"
+        folder.mkdir(parents=True)
+        rows = [("FNN4", s, r) for s, r in enumerate(fnn)] + [
+            ("IAM", s, r) for s, r in enumerate(iam)
+        ]
+        pd.DataFrame(rows, columns=["model", "seed", "final_return"]).to_csv(
+            folder / "final_scores.csv", index=False
+        )
+        return tmp_path / name
+
+    a = build("a", [2.0, 2.5, 3.0], [1.0, 1.1, 1.2])
+    b = build("b", [2.2, 2.4, 3.1], [5.0, 5.1, 5.2])  # FNN4 alike; IAM 4 higher in every seed
+    assert bench.main([str(a), str(b), "--experiment", "exp"]) == 1
+    lines = capsys.readouterr().out.splitlines()[2:]
+    assert lines[0].startswith("FNN4") and lines[0].endswith("equal within the CIs")
+    assert "+0.07" in lines[0]  # (2.2 + 2.4 + 3.1 - 2.0 - 2.5 - 3.0) / 3
+    assert lines[1].startswith("IAM") and lines[1].endswith("differ") and "+4.00" in lines[1]
