@@ -236,12 +236,12 @@ class AtariVecEnv(VectorEnv):
         self._apply_flicker(obs, infos)
         return obs, rewards, terminated, truncated, infos
 
-    # ------------------------------------------------------------------ checkpoints
-
     @property
     def stepping_threads(self) -> int:
         """Threads the games step on: ``num_threads`` with the vector backend, else 1."""
         return self.num_threads if self.backend == "vector" else 1
+
+    # ------------------------------------------------------------------ checkpoints
 
     @property
     def restores_exactly(self) -> bool:

@@ -27,6 +27,9 @@ from torch import Tensor, nn
 ConvLayer = tuple[int, int, int]
 """One conv layer: (out_channels, kernel, stride); square kernel, valid padding, ReLU."""
 
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+"""What a trunk may compute its convolutions in: fp32 (the original's) or bf16."""
+
 NATURE_CNN: tuple[ConvLayer, ...] = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
 """The Nature-DQN trunk of the paper's Atari models: on 84x84 frames its map is 64 x 7 x 7."""
 
@@ -79,7 +82,7 @@ class ConvTrunk(nn.Module):
         super().__init__()
         if not layers:
             raise ValueError("conv must list at least one layer")
-        if precision not in ("fp32", "bf16"):
+        if precision not in PRECISIONS:
             raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
         self.precision = precision
         #: Channels-last input (NHWC in memory): bf16's fast path. For fp32 a benchmark option

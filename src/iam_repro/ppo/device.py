@@ -8,6 +8,8 @@ import os
 import numpy as np
 import torch
 
+from iam_repro.models.conv import PRECISIONS
+
 __all__ = [
     "PRECISIONS",
     "DeviceUnavailableError",
@@ -16,9 +18,6 @@ __all__ = [
     "resolve_precision",
     "to_host",
 ]
-
-#: What `precision` may say: fp32 (the original's) or bf16 (convolutions in bfloat16).
-PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
 
 
 class DeviceUnavailableError(RuntimeError):
