@@ -16,7 +16,7 @@ import yaml
 
 import iam_repro.config as config
 from iam_repro.config import load_config, load_experiments, runs_table
-from iam_repro.envs import ENV_NAMES, ENVS, WarehouseVecEnv
+from iam_repro.envs import ENV_NAMES, ENVS, WarehouseVecEnv, training_cpu_estimate_s
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,6 +75,21 @@ def test_environment_facts_come_from_the_envs_registry():
     assert ENVS["atari"].obs_dim is None and ENVS["atari"].frame_shape == (84, 84)
     assert ENVS["warehouse"].obs_dim == WarehouseVecEnv(1).single_observation_space.shape[0]
     assert ENVS["traffic"].obs_dim == 30  # spec/traffic.md, section 5
+
+
+def test_the_quick_builds_longest_jobs_are_estimated_longest():
+    settings = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    settings.update(experiments_dir=str(REPO / "config" / "experiments"), preset="quick")
+    runs = runs_table(load_experiments(load_config(settings)), "quick")
+    estimate = {run.resolved["run_id"]: training_cpu_estimate_s(run.resolved) for run in runs}
+    # Hand-computed: 51,200 steps x 8 workers x 3,600 us; 204,800 x 8 x 200 us; x 120 us.
+    assert estimate["breakout_flicker/atari/IAM/seed_0"] == pytest.approx(1474.56)
+    assert estimate["traffic/traffic/LSTM/seed_1"] == pytest.approx(327.68)
+    assert estimate["warehouse/warehouse/FNN8/seed_0"] == pytest.approx(196.608)
+    # What the priorities are for: every Breakout run starts before any other run.
+    breakout = [s for run, s in estimate.items() if run.startswith("breakout")]
+    others = [s for run, s in estimate.items() if not run.startswith("breakout")]
+    assert breakout and others and min(breakout) > max(others)
 
 
 def test_a_wheel_carries_the_schemas_and_the_paper_data(tmp_path):

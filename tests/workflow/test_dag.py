@@ -255,7 +255,7 @@ def test_only_edits_that_change_results_retrain(smoke_run, tmp_path, edit, prese
     assert _train_jobs(done.stdout) == retrained, done.stdout[-3000:]
 
 
-def test_a_run_gets_the_cores_its_experiment_declares(smoke_run, tmp_path):
+def test_a_run_gets_its_cores_and_the_longest_runs_start_first(smoke_run, tmp_path):
     experiments = tmp_path / "experiments"
     shutil.copytree(REPO / "config/experiments", experiments)
     _edit_yaml(experiments / "breakout_flicker.yaml", lambda d: d.update(threads=3))
@@ -270,14 +270,29 @@ def test_a_run_gets_the_cores_its_experiment_declares(smoke_run, tmp_path):
         "preset=smoke",
         f"experiments_dir={experiments}",
     ).stdout
-    threads = {}  # run -> the threads its train job asks for (1 is not printed)
+    threads = _train_job_numbers(plan, "threads")
+    breakout = {run: n for run, n in threads.items() if run.startswith("breakout_flicker/")}
+    assert breakout and set(breakout.values()) == {3}, plan[-3000:]
+    assert {n for run, n in threads.items() if run not in breakout} == {1}
+    # Longest jobs first: Breakout's estimated CPU time is the largest of the smoke runs.
+    priority = _train_job_numbers(plan, "priority")
+    atari = [n for run, n in priority.items() if "/atari/" in run]
+    others = [n for run, n in priority.items() if "/atari/" not in run]
+    assert atari and others and min(atari) > max(others), priority
+
+
+def _train_job_numbers(plan: str, field: str) -> dict[str, int]:
+    """Run -> the number a dry-run plan prints as `field:` for its train job (Snakemake omits
+    the default, threads 1 and priority 0)."""
+    default = {"threads": 1, "priority": 0}[field]
+    numbers = {}
     for block in plan.split("\nrule ")[1:]:
         if block.startswith("train:"):
             run = block.split("output:")[1].split(",")[0].strip().split("/runs/")[1]
             found = [
-                line.split(":")[1].strip() for line in block.splitlines() if "threads:" in line
+                line.split(":")[1].strip()
+                for line in block.splitlines()
+                if line.strip().startswith(f"{field}:")
             ]
-            threads[run.removesuffix("/monitor.csv")] = int(found[0]) if found else 1
-    breakout = {run: n for run, n in threads.items() if run.startswith("breakout_flicker/")}
-    assert breakout and set(breakout.values()) == {3}, plan[-3000:]
-    assert {n for run, n in threads.items() if run not in breakout} == {1}
+            numbers[run.removesuffix("/monitor.csv")] = int(found[0]) if found else default
+    return numbers

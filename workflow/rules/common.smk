@@ -14,6 +14,7 @@ from iam_repro.config import (
     runs_table,
     training_config,
 )
+from iam_repro.envs import training_cpu_estimate_s
 from iam_repro.report.results import OVERVIEW_TABLE, TABLE_COLUMNS
 
 
@@ -87,6 +88,12 @@ def train_threads(wildcards):
     games on them), at least the pipeline's torch threads."""
     torch_threads = config["training"]["torch_threads"]
     return max(torch_threads, resolved_config(wildcards).get("threads", torch_threads))
+
+
+def train_priority(wildcards):
+    """Longest training jobs first (their rough CPU seconds): started last, a long job (an
+    Atari run) would train alone at the end of a build while the other cores idle."""
+    return round(training_cpu_estimate_s(resolved_config(wildcards)))
 
 
 def train_gpus(wildcards):

@@ -9,6 +9,7 @@ rule train:
         f"{LOGS}/train/{{experiment}}/{{env}}/{{model}}/seed_{{seed}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train/{{experiment}}/{{env}}/{{model}}/seed_{{seed}}.tsv"
+    priority: train_priority
     conda:
         CONDA_ENV
     threads: train_threads

@@ -31,6 +31,7 @@ __all__ = [
     "WarehouseEnv",
     "WarehouseVecEnv",
     "make_vec_env",
+    "training_cpu_estimate_s",
 ]
 
 WAREHOUSE_ID = "iam_repro/Warehouse-v0"
@@ -49,6 +50,9 @@ class EnvInfo:
             for vector observations.
         threads_option: The factory's keyword for how many threads step the environments, for
             those that can use several (Atari's vector backend); None for the others.
+        cpu_us_per_transition: Roughly what one transition of training costs on one CPU core,
+            in microseconds (models differ by up to 2x; environments by 30x). Used only to
+            start the longest training jobs first; never to size or limit a job.
     """
 
     name: str
@@ -56,6 +60,7 @@ class EnvInfo:
     obs_dim: int | None
     frame_shape: tuple[int, int] | None = None
     threads_option: str | None = None
+    cpu_us_per_transition: float = 100.0
 
 
 def _atari(num_envs: int, seed: int, **options: Any) -> VectorEnv:
@@ -67,16 +72,34 @@ def _atari(num_envs: int, seed: int, **options: Any) -> VectorEnv:
 
 #: Every environment by name. Warehouse: 49 robot position bits + 24 item bits
 #: (spec/warehouse.md); traffic: the 15-cell column and the 15-cell row through the junction
-#: (spec/traffic.md, section 5); atari: 84x84 greyscale frames (spec/atari.md).
+#: (spec/traffic.md, section 5); atari: 84x84 greyscale frames (spec/atari.md). The costs per
+#: transition are the quick build's training CPU time over its transitions, all models of an
+#: environment together (2-vCPU AMD EPYC Zen 4, 2026-12-07; docs/benchmarks.md, "The quick
+#: pipeline").
 ENVS: dict[str, EnvInfo] = {
     info.name: info
     for info in (
-        EnvInfo("warehouse", WarehouseVecEnv, warehouse.OBS_DIM),
-        EnvInfo("traffic", TrafficVecEnv, traffic.OBS_DIM),
-        EnvInfo("atari", _atari, None, frame_shape=(84, 84), threads_option="num_threads"),
+        EnvInfo("warehouse", WarehouseVecEnv, warehouse.OBS_DIM, cpu_us_per_transition=120),
+        EnvInfo("traffic", TrafficVecEnv, traffic.OBS_DIM, cpu_us_per_transition=200),
+        EnvInfo(
+            "atari",
+            _atari,
+            None,
+            frame_shape=(84, 84),
+            threads_option="num_threads",
+            cpu_us_per_transition=3600,
+        ),
     )
 }
 ENV_NAMES: tuple[str, ...] = tuple(ENVS)
+
+
+def training_cpu_estimate_s(resolved: dict[str, Any]) -> float:
+    """Roughly how many CPU seconds a run's training takes: its transitions times its
+    environment's :attr:`EnvInfo.cpu_us_per_transition`. Orders jobs only (longest first)."""
+    info = ENVS[resolved["env"]["name"]]
+    transitions = resolved["budget"]["steps_per_worker"] * resolved["ppo"]["num_workers"]
+    return transitions * info.cpu_us_per_transition / 1e6
 
 
 def make_vec_env(
