@@ -295,7 +295,7 @@ def test_a_signalled_training_job_is_resubmitted_and_resumes_from_its_checkpoint
         (job_id,) = [j.split("|")[0] for j in queued if j.split("|")[1].startswith("rule_train")]
         # SIGTERM, as Slurm sends at a time limit or pre-emption. (A plain scancel leaves the
         # job "CANCELLED by <uid>", which plugin 2.8.0 does not recognise as failed: it waits
-        # forever; see README, Troubleshooting.)
+        # forever; see docs/troubleshooting.md.)
         subprocess.run(["scancel", "--signal=TERM", job_id], env=env, check=True, timeout=60)
         assert process.wait(timeout=RUN_TIMEOUT_S + 120) == 0, (
             tmp_path / "snakemake.out"
