@@ -81,7 +81,7 @@ def test_the_quick_builds_longest_jobs_are_estimated_longest():
     settings = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     settings.update(experiments_dir=str(REPO / "config" / "experiments"), preset="quick")
     runs = runs_table(load_experiments(load_config(settings)), "quick")
-    estimate = {run.resolved["run_id"]: training_cpu_estimate_s(run.resolved) for run in runs}
+    estimate = {run.run_id: training_cpu_estimate_s(run.resolved) for run in runs}
     # Hand-computed: 51,200 steps x 8 workers x 3,600 us; 204,800 x 8 x 200 us; x 120 us.
     assert estimate["breakout_flicker/atari/IAM/seed_0"] == pytest.approx(1474.56)
     assert estimate["traffic/traffic/LSTM/seed_1"] == pytest.approx(327.68)

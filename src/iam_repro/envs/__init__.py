@@ -52,7 +52,8 @@ class EnvInfo:
             those that can use several (Atari's vector backend); None for the others.
         cpu_us_per_transition: Roughly what one transition of training costs on one CPU core,
             in microseconds (models differ by up to 2x; environments by 30x). Used only to
-            start the longest training jobs first; never to size or limit a job.
+            start the longest training jobs first; never to size or limit a job. An
+            environment not yet measured keeps the default, about the warehouse's.
     """
 
     name: str
