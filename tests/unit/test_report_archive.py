@@ -1,11 +1,15 @@
-"""iam_repro.report.archive: archived curve points beside the paper's (Methods page)."""
+"""Archived runs in the book: curve points beside the paper's (Methods page, report.archive)
+and the paper-scale sections' summary sentence (report.paper_scale)."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import pandas as pd
 
 from iam_repro.report.archive import window_comparison
 from iam_repro.report.formatting import MISSING
+from iam_repro.report.paper_scale import paper_scale_facts
 
 
 def test_window_comparison_puts_our_points_beside_the_papers() -> None:
@@ -44,3 +48,29 @@ def test_window_comparison_puts_our_points_beside_the_papers() -> None:
         ["400,000", "LSTM", "28.00 [27.50, 28.50]", 2, "no point"],  # traffic's 400k not used
         ["400,000", "LSTM_fc", MISSING, 0, "no point"],
     ]
+
+
+def _compute(models: list[str], seeds: list[int], hours: float) -> pd.DataFrame:
+    return pd.DataFrame({"model": models, "seed": seeds, "wall_time_s": hours * 3600})
+
+
+def test_paper_scale_facts_say_how_many_runs_which_seeds_and_where() -> None:
+    provenance = {
+        "runs": [
+            {"run_id": "warehouse/warehouse/IAM/seed_0", "compute": "AMD EPYC (AVX512)"},
+            {"run_id": "traffic/traffic/LSTM/seed_0", "compute": "other CPU"},
+        ]
+    }
+    partial = SimpleNamespace(
+        experiment="warehouse", compute=_compute(["IAM", "LSTM"], [0, 0], 2.0)
+    )
+    assert paper_scale_facts(partial, provenance) == (
+        "These are the archived paper-scale runs (report/archive/paper_scale/), not this "
+        "build&#x27;s: the same pipeline at the paper&#x27;s full budget, 2 runs (1 seed per "
+        "model; seed 0), 4.0 h of training in all, computed on AMD EPYC (AVX512)."
+    )
+    uneven = SimpleNamespace(
+        experiment="traffic", compute=_compute(["IAM", "IAM", "LSTM"], [0, 1, 0], 1.0)
+    )
+    assert "3 runs (1-2 seeds per model; seeds 0, 1)" in paper_scale_facts(uneven, provenance)
+    assert paper_scale_facts(uneven, None).endswith("3.0 h of training in all.")

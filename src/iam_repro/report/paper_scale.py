@@ -70,7 +70,10 @@ def paper_scale_facts(chapter: ChapterResults, provenance: dict | None) -> str:
         seeds = compute.groupby("model")["seed"].nunique()
         low, high = int(seeds.min()), int(seeds.max())
         per_model = f"{low}" if low == high else f"{low}-{high}"
-        parts.append(f"{len(compute)} runs ({per_model} seeds per model)")
+        ids = sorted(int(s) for s in compute["seed"].unique())
+        which = ("seed " if len(ids) == 1 else "seeds ") + ", ".join(map(str, ids))
+        noun = "seed" if high == 1 else "seeds"
+        parts.append(f"{len(compute)} runs ({per_model} {noun} per model; {which})")
         parts.append(f"{format_duration(float(compute['wall_time_s'].sum()))} of training in all")
     prefix = f"{chapter.experiment}/"
     runs = [r for r in (provenance or {}).get("runs", []) if r.get("run_id", "").startswith(prefix)]
