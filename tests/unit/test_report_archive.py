@@ -74,3 +74,7 @@ def test_paper_scale_facts_say_how_many_runs_which_seeds_and_where() -> None:
     )
     assert "3 runs (1-2 seeds per model; seeds 0, 1)" in paper_scale_facts(uneven, provenance)
     assert paper_scale_facts(uneven, None).endswith("3.0 h of training in all.")
+    single = SimpleNamespace(experiment="traffic", compute=_compute(["LSTM"], [0], 1.5))
+    assert "full budget, 1 run (1 seed per model; seed 0), 90 min" in paper_scale_facts(
+        single, provenance
+    )

@@ -171,3 +171,28 @@ def test_deviations_html_says_what_there_is() -> None:
     )
     cells = re.findall(r"<td[^>]*>(.*?)</td>", t.deviations_html(one, has_runs=True))
     assert cells[:3] == ["warehouse", "LSTM", "normalize_advantages"]
+
+
+def test_departures_table_says_how_many_points_lie_outside_and_where() -> None:
+    summary = pd.DataFrame(
+        {
+            "model": ["IAM", "LSTM"],
+            "compared": [3, 1],
+            "not_compared": [1, 0],
+            "outside": [2, float("nan")],
+            "outside_steps": [(2200000, 3000000), ()],
+            "largest_gap": [3.0, -7.25],
+            "largest_gap_step": [3000000, 200000],
+        }
+    )
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", t.departures_html(summary))
+    assert cells == [
+        "IAM",
+        "3 of 4",
+        "2 (at 2.2e6, 3e6)",
+        "+3.00 at 3e6",
+        "LSTM",
+        "1",
+        "no CI (1 seed)",
+        "-7.25 at 2e5",
+    ]

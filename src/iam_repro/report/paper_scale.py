@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from iam_repro.analysis.departures import departure_summary, paper_points_on_curve
+from iam_repro.analysis.roles import paper_for_experiment, roles_from_table
+from iam_repro.reference import load_paper_fig5
 from iam_repro.report.chapters import (
     ChapterResults,
     load_chapter,
@@ -31,11 +34,12 @@ from iam_repro.report.results import (
     results_dir,
     try_load_overview,
 )
-from iam_repro.report.tables_html import claims_html
+from iam_repro.report.tables_html import claims_html, departures_html
 
 __all__ = [
     "PAPER_SCALE",
     "archive_results",
+    "curve_departures",
     "paper_scale_facts",
     "show_paper_scale",
     "show_paper_scale_claims",
@@ -73,7 +77,8 @@ def paper_scale_facts(chapter: ChapterResults, provenance: dict | None) -> str:
         ids = sorted(int(s) for s in compute["seed"].unique())
         which = ("seed " if len(ids) == 1 else "seeds ") + ", ".join(map(str, ids))
         noun = "seed" if high == 1 else "seeds"
-        parts.append(f"{len(compute)} runs ({per_model} {noun} per model; {which})")
+        runs = f"{len(compute)} run" + ("" if len(compute) == 1 else "s")
+        parts.append(f"{runs} ({per_model} {noun} per model; {which})")
         parts.append(f"{format_duration(float(compute['wall_time_s'].sum()))} of training in all")
     prefix = f"{chapter.experiment}/"
     runs = [r for r in (provenance or {}).get("runs", []) if r.get("run_id", "").startswith(prefix)]
@@ -83,10 +88,24 @@ def paper_scale_facts(chapter: ChapterResults, provenance: dict | None) -> str:
     return html.escape(", ".join(parts) + ".")
 
 
+def curve_departures(
+    chapter: ChapterResults, paper: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """Where the chapter's curves leave the paper's Fig. 5 points (`departure_summary`), or
+    None without curves or without a paper point within their budget."""
+    if chapter.curves is None or chapter.models is None:
+        return None
+    paper = load_paper_fig5() if paper is None else paper
+    ours = paper_for_experiment(paper, chapter.panel.env, roles_from_table(chapter.models))
+    points = paper_points_on_curve(chapter.curves, ours)
+    return None if points.empty else departure_summary(points, ours)
+
+
 def show_paper_scale(experiment: str, results: Path | None = None) -> None:
     """The chapter's paper-scale section: the archive's Fig. 5 comparison and rolling curves,
-    final returns (paper protocol) beside the paper's, the claims judged at that scale with
-    their CIs, and the compute it took; a notice while nothing is archived."""
+    where its curves leave the paper's points, final returns (paper protocol) beside the
+    paper's, the claims judged at that scale with their CIs, and the compute it took; a notice
+    while nothing is archived."""
     root = archive_results(results)
     if experiment not in experiments(root):
         show_html(_not_archived(f"This section of the {experiment} chapter"))
@@ -95,6 +114,9 @@ def show_paper_scale(experiment: str, results: Path | None = None) -> None:
     show_html(f"<p>{paper_scale_facts(chapter, load_provenance(root))}</p>")
     show_chapter_figure(chapter)
     show_chapter_figure(chapter, ROLLING_FIGURE)
+    departures = curve_departures(chapter)
+    if departures is not None:
+        show_html(departures_html(departures))
     show_chapter_summary(chapter)
     show_chapter_claims(chapter)
     show_chapter_compute(chapter)

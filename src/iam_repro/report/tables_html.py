@@ -22,6 +22,7 @@ from iam_repro.report.formatting import (
     format_ratio,
     format_return,
     format_value,
+    is_missing,
 )
 from iam_repro.report.markup import html_table, notice
 
@@ -252,3 +253,45 @@ def traffic_policy_html() -> str:
         verdict_column=None,
         formats={"mean_return": lambda v: format_fixed(v, 1), "std": lambda v: format_fixed(v, 1)},
     )
+
+
+#: Headers of the table of where our curve leaves the paper's (``analysis.departures``).
+DEPARTURE_COLUMNS = {
+    "label": "model",
+    "compared_text": "paper points compared",
+    "outside_text": "paper outside our 95% CI",
+    "gap_text": "largest gap, ours − paper",
+}
+#: Its caption: what "outside" means.
+DEPARTURE_CAPTION = (
+    "Our curve against each point of the paper's Fig. 5, in the summary window that holds the "
+    "point's step; a point is outside when the paper's value, widened by its reading accuracy, "
+    "misses our 95% CI"
+)
+
+
+def departures_html(summary: pd.DataFrame) -> str:
+    """HTML table of ``analysis.departures.departure_summary``: per model, the paper points
+    compared, those outside our CI (with their steps) and the largest gap with its step."""
+
+    def compared(row: pd.Series) -> str:
+        total = row["compared"] + row["not_compared"]
+        return f"{row['compared']}" if total == row["compared"] else f"{row['compared']} of {total}"
+
+    def outside(row: pd.Series) -> str:
+        if is_missing(row["outside"]):
+            return "no CI (1 seed)"
+        steps = ", ".join(format_value(s) for s in row["outside_steps"])
+        return f"{int(row['outside'])}" + (f" (at {steps})" if steps else "")
+
+    frame = _with_labels(summary)
+    frame = frame.assign(
+        compared_text=[compared(r) for _, r in frame.iterrows()],
+        outside_text=[outside(r) for _, r in frame.iterrows()],
+        gap_text=[
+            f"{'+' if r['largest_gap'] > 0 else ''}{format_return(r['largest_gap'])} "
+            f"at {format_value(r['largest_gap_step'])}"
+            for _, r in frame.iterrows()
+        ],
+    )
+    return html_table(frame, DEPARTURE_COLUMNS, verdict_column=None, caption=DEPARTURE_CAPTION)
