@@ -69,9 +69,21 @@ def test_the_summary_counts_points_outside_and_finds_the_largest_gap() -> None:
     summary = departure_summary(paper_points_on_curve(SUMMARY, PAPER), PAPER)
     iam, lstm = (summary.loc[summary["model"] == m].iloc[0] for m in ("IAM", "LSTM"))
     assert (iam["compared"], iam["not_compared"], iam["outside"]) == (3, 1, 2)
-    assert iam["outside_steps"] == (150, 300)
+    assert iam["outside_spans"] == ((150, 150, "paper above"), (300, 300, "paper below"))
     assert (iam["largest_gap"], iam["largest_gap_step"]) == (3.0, 300)
     assert (lstm["compared"], lstm["not_compared"]) == (1, 0)
-    assert math.isnan(lstm["outside"]) and lstm["outside_steps"] == ()
+    assert math.isnan(lstm["outside"]) and lstm["outside_spans"] == ()
     assert (lstm["largest_gap"], lstm["largest_gap_step"]) == (-7.0, 200)
     assert "FNN1" not in set(summary["model"])
+
+
+def test_consecutive_points_on_one_side_make_one_span() -> None:
+    steps = (100, 200, 300, 400, 500, 600)
+    curve = _summary([("IAM", s, 10.0, 9.0, 11.0, 2) for s in steps])
+    # above, above, within, below, below, above
+    paper = _paper([("IAM", s, v, 0.1) for s, v in zip(steps, (12, 13, 10, 5, 6, 14), strict=True)])
+    summary = departure_summary(paper_points_on_curve(curve, paper), paper)
+    assert summary["outside"].tolist() == [5]
+    assert summary["outside_spans"].tolist() == [
+        ((100, 200, "paper above"), (400, 500, "paper below"), (600, 600, "paper above"))
+    ]

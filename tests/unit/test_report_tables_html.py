@@ -179,8 +179,11 @@ def test_departures_table_says_how_many_points_lie_outside_and_where() -> None:
             "model": ["IAM", "LSTM"],
             "compared": [3, 1],
             "not_compared": [1, 0],
-            "outside": [2, float("nan")],
-            "outside_steps": [(2200000, 3000000), ()],
+            "outside": [4, float("nan")],
+            "outside_spans": [
+                ((2200000, 2400000, "paper above"), (3000000, 3000000, "paper below")),
+                (),
+            ],
             "largest_gap": [3.0, -7.25],
             "largest_gap_step": [3000000, 200000],
         }
@@ -189,7 +192,7 @@ def test_departures_table_says_how_many_points_lie_outside_and_where() -> None:
     assert cells == [
         "IAM",
         "3 of 4",
-        "2 (at 2.2e6, 3e6)",
+        "4 (paper above at 2.2e6–2.4e6; paper below at 3e6)",
         "+3.00 at 3e6",
         "LSTM",
         "1",

@@ -38,7 +38,7 @@ SUMMARY_COLUMNS = (
     "compared",
     "not_compared",
     "outside",
-    "outside_steps",
+    "outside_spans",
     "largest_gap",
     "largest_gap_step",
 )
@@ -113,7 +113,8 @@ def departure_summary(points: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame
 
     Returns:
         `SUMMARY_COLUMNS`; `outside` is missing (NaN) where no compared point had a CI, and
-        `outside_steps` lists the steps of the points outside it.
+        `outside_spans` holds (first step, last step, position) for each run of consecutive
+        compared points outside our CI on the same side (a long departure is one span).
     """
     rows = []
     for model, group in points.groupby("model", sort=True):
@@ -126,9 +127,24 @@ def departure_summary(points: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame
                 "compared": len(group),
                 "not_compared": int((paper["model"] == model).sum()) - len(group),
                 "outside": len(outside) if len(with_ci) else np.nan,
-                "outside_steps": tuple(int(s) for s in outside["step"]),
+                "outside_spans": _spans(group),
                 "largest_gap": float(largest["gap"]),
                 "largest_gap_step": int(largest["step"]),
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def _spans(points: pd.DataFrame) -> tuple[tuple[int, int, str], ...]:
+    """(first step, last step, position) of each run of consecutive points (in step order)
+    that lie outside our CI on the same side."""
+    spans: list[list] = []
+    previous = WITHIN
+    for step, position in zip(points["step"], points["position"], strict=True):
+        if position in (ABOVE, BELOW):
+            if position == previous:
+                spans[-1][1] = int(step)
+            else:
+                spans.append([int(step), int(step), position])
+        previous = position
+    return tuple((first, last, position) for first, last, position in spans)

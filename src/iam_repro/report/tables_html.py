@@ -281,8 +281,12 @@ def departures_html(summary: pd.DataFrame) -> str:
     def outside(row: pd.Series) -> str:
         if is_missing(row["outside"]):
             return "no CI (1 seed)"
-        steps = ", ".join(format_value(s) for s in row["outside_steps"])
-        return f"{int(row['outside'])}" + (f" (at {steps})" if steps else "")
+        spans = "; ".join(
+            f"{position} at {format_value(first)}"
+            + ("" if first == last else f"–{format_value(last)}")
+            for first, last, position in row["outside_spans"]
+        )
+        return f"{int(row['outside'])}" + (f" ({spans})" if spans else "")
 
     frame = _with_labels(summary)
     frame = frame.assign(
