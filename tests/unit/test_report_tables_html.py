@@ -177,13 +177,16 @@ def test_departures_table_says_how_many_points_lie_outside_and_where() -> None:
     summary = pd.DataFrame(
         {
             "model": ["IAM", "LSTM"],
-            "compared": [3, 1],
+            "compared": [5, 1],
             "not_compared": [1, 0],
-            "outside": [4, float("nan")],
-            "outside_spans": [
-                ((2200000, 2400000, "paper above"), (3000000, 3000000, "paper below")),
+            "judged": [5, 0],
+            "matches": [1, 0],
+            "departs": [3, 0],
+            "depart_spans": [
+                ((2200000, 2400000, "ours below"), (3000000, 3000000, "ours above")),
                 (),
             ],
+            "mean_gap": [0.5, -7.25],
             "largest_gap": [3.0, -7.25],
             "largest_gap_step": [3000000, 200000],
         }
@@ -191,11 +194,15 @@ def test_departures_table_says_how_many_points_lie_outside_and_where() -> None:
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", t.departures_html(summary))
     assert cells == [
         "IAM",
-        "3 of 4",
-        "4 (paper above at 2.2e6–2.4e6; paper below at 3e6)",
+        "5 of 6",
+        "1 of 5",
+        "3 (ours below at 2.2e6–2.4e6; ours above at 3e6)",
+        "+0.50",
         "+3.00 at 3e6",
         "LSTM",
         "1",
         "no CI (1 seed)",
+        "—",
+        "-7.25",
         "-7.25 at 2e5",
     ]

@@ -72,6 +72,7 @@ from iam_repro.analysis.verdicts import (
     at_least_verdict,
     compare_models,
     direction_verdict,
+    value_tolerance,
     value_verdict,
 )
 from iam_repro.reference import Comparison, registry
@@ -364,8 +365,7 @@ def _value_row(
     values = _values(final_scores, model, "final_return")
     values = values[~np.isnan(values)]
     paper_value, read_accuracy = paper_final_value(paper, env, model, max_step, last_fraction)
-    # NaN read accuracy (no paper value) propagates: max() would silently drop it.
-    tolerance = float("nan") if math.isnan(read_accuracy) else max(2 * read_accuracy, abs_tolerance)
+    tolerance = value_tolerance(read_accuracy, abs_tolerance)
     mean = float(values.mean()) if len(values) else float("nan")
     ci_low, ci_high = bootstrap_ci(values, confidence, n_resamples, seed)
     verdict = value_verdict(mean, ci_low, ci_high, paper_value, tolerance)

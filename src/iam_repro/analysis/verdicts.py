@@ -31,6 +31,7 @@ __all__ = [
     "at_least_verdict",
     "compare_models",
     "direction_verdict",
+    "value_tolerance",
     "value_verdict",
 ]
 
@@ -152,6 +153,13 @@ def at_least_verdict(diff: float, ci_low: float, ci_high: float) -> Verdict:
     if ci_high < 0:
         return CONTRADICTED
     return INCONCLUSIVE
+
+
+def value_tolerance(read_accuracy: float, abs_tolerance: float) -> float:
+    """Half-width of the band around a paper value read off its figure: twice the reading
+    accuracy, at least `abs_tolerance` (the environment's); NaN read accuracy (no paper value)
+    stays NaN, which max() would silently drop."""
+    return float("nan") if math.isnan(read_accuracy) else max(2 * read_accuracy, abs_tolerance)
 
 
 def value_verdict(

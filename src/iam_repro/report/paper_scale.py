@@ -97,7 +97,7 @@ def curve_departures(
         return None
     paper = load_paper_fig5() if paper is None else paper
     ours = paper_for_experiment(paper, chapter.panel.env, roles_from_table(chapter.models))
-    points = paper_points_on_curve(chapter.curves, ours)
+    points = paper_points_on_curve(chapter.curves, ours, chapter.panel.value_tolerance)
     return None if points.empty else departure_summary(points, ours)
 
 

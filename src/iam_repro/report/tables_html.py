@@ -14,6 +14,7 @@ import pandas as pd
 from iam_repro.analysis.fig5 import model_label
 from iam_repro.reference.calibration import load_traffic_calibration
 from iam_repro.report.formatting import (
+    MISSING,
     RETURN_DECIMALS,
     estimate_with_ci,
     format_ci,
@@ -22,7 +23,6 @@ from iam_repro.report.formatting import (
     format_ratio,
     format_return,
     format_value,
-    is_missing,
 )
 from iam_repro.report.markup import html_table, notice
 
@@ -259,43 +259,62 @@ def traffic_policy_html() -> str:
 DEPARTURE_COLUMNS = {
     "label": "model",
     "compared_text": "paper points compared",
-    "outside_text": "paper outside our 95% CI",
-    "gap_text": "largest gap, ours − paper",
+    "matches_text": "within the band",
+    "departs_text": "outside the band",
+    "mean_gap": "mean gap, ours − paper",
+    "gap_text": "largest gap",
 }
-#: Its caption: what "outside" means.
+#: Its caption: how each point is judged.
 DEPARTURE_CAPTION = (
     "Our curve against each point of the paper's Fig. 5, in the summary window that holds the "
-    "point's step; a point is outside when the paper's value, widened by its reading accuracy, "
-    "misses our 95% CI"
+    "point's step, judged as the value claims are: within the band when our whole 95% CI lies "
+    "inside the paper's value ± tolerance, outside when it lies wholly outside"
 )
+
+
+def _signed_return(value: float) -> str:
+    """A return difference with its sign: +0.25, -1.30."""
+    return ("+" if value > 0 else "") + format_return(value)
 
 
 def departures_html(summary: pd.DataFrame) -> str:
     """HTML table of ``analysis.departures.departure_summary``: per model, the paper points
-    compared, those outside our CI (with their steps) and the largest gap with its step."""
+    compared, how many lie within and outside the band (and where) and the largest gap."""
 
     def compared(row: pd.Series) -> str:
         total = row["compared"] + row["not_compared"]
         return f"{row['compared']}" if total == row["compared"] else f"{row['compared']} of {total}"
 
-    def outside(row: pd.Series) -> str:
-        if is_missing(row["outside"]):
-            return "no CI (1 seed)"
+    def matches(row: pd.Series) -> str:
+        return "no CI (1 seed)" if row["judged"] == 0 else f"{row['matches']} of {row['judged']}"
+
+    def departs(row: pd.Series) -> str:
+        if row["judged"] == 0:
+            return MISSING
         spans = "; ".join(
-            f"{position} at {format_value(first)}"
-            + ("" if first == last else f"–{format_value(last)}")
-            for first, last, position in row["outside_spans"]
+            f"{side} at {format_value(first)}" + ("" if first == last else f"–{format_value(last)}")
+            for first, last, side in row["depart_spans"]
         )
-        return f"{int(row['outside'])}" + (f" ({spans})" if spans else "")
+        return f"{row['departs']}" + (f" ({spans})" if spans else "")
+
+    def gap(row: pd.Series) -> str:
+        sign = "+" if row["largest_gap"] > 0 else ""
+        return (
+            f"{sign}{format_return(row['largest_gap'])} at {format_value(row['largest_gap_step'])}"
+        )
 
     frame = _with_labels(summary)
+    rows = [r for _, r in frame.iterrows()]
     frame = frame.assign(
-        compared_text=[compared(r) for _, r in frame.iterrows()],
-        outside_text=[outside(r) for _, r in frame.iterrows()],
-        gap_text=[
-            f"{'+' if r['largest_gap'] > 0 else ''}{format_return(r['largest_gap'])} "
-            f"at {format_value(r['largest_gap_step'])}"
-            for _, r in frame.iterrows()
-        ],
+        compared_text=[compared(r) for r in rows],
+        matches_text=[matches(r) for r in rows],
+        departs_text=[departs(r) for r in rows],
+        gap_text=[gap(r) for r in rows],
     )
-    return html_table(frame, DEPARTURE_COLUMNS, verdict_column=None, caption=DEPARTURE_CAPTION)
+    return html_table(
+        frame,
+        DEPARTURE_COLUMNS,
+        verdict_column=None,
+        caption=DEPARTURE_CAPTION,
+        formats={"mean_gap": _signed_return},
+    )
