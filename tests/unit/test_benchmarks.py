@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -262,3 +263,29 @@ def test_compare_builds_says_equal_when_the_difference_ci_holds_zero(tmp_path, c
     assert lines[0].startswith("FNN4") and lines[0].endswith("equal within the CIs")
     assert "+0.07" in lines[0]  # (2.2 + 2.4 + 3.1 - 2.0 - 2.5 - 3.0) / 3
     assert lines[1].startswith("IAM") and lines[1].endswith("differ") and "+4.00" in lines[1]
+
+
+@pytest.fixture(scope="module")
+def bootstrap_coverage() -> Iterator[ModuleType]:
+    yield from _script("bootstrap_coverage")
+
+
+def test_coverage_intervals_match_scipy(bootstrap_coverage):
+    from scipy import stats
+
+    a = np.array([1.0, 2.5, 4.0])
+    b = np.array([0.0, 0.5, 3.0, 1.0])
+    low, high = bootstrap_coverage.t_interval(a)
+    expected = stats.ttest_1samp(a, 0.0).confidence_interval(0.95)
+    assert (low, high) == pytest.approx((expected.low, expected.high))
+    low, high = bootstrap_coverage.welch_interval(a, b)
+    expected = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert (low, high) == pytest.approx((expected.low, expected.high))
+
+
+def test_two_seeds_bootstrap_covers_about_half(bootstrap_coverage):
+    # With 2 seeds the percentile interval is the seeds' range, which holds the centre of a
+    # symmetric distribution with probability 1 - 2 * (1/2)^2 = 1/2; the t interval keeps 95 %.
+    result = bootstrap_coverage.coverage(2, trials=400, resamples=200, rng=np.random.default_rng(0))
+    assert result["bootstrap mean"] == pytest.approx(0.5, abs=0.08)
+    assert result["t mean"] == pytest.approx(0.95, abs=0.04)
