@@ -34,10 +34,17 @@ def paper() -> pd.DataFrame:
 def test_compare_models_by_hand() -> None:
     same = compare_models([2.0, 2.0], [1.0, 1.0])
     assert (same["diff"], same["ci_low"], same["ci_high"]) == (1.0, 1.0, 1.0)
-    # a's resample means are 0, 0.5, 1 (b is constant 0): the 95% CI spans the extremes.
+    # Welch: s_a^2 / n_a = 0.5 / 2 = 0.25, b constant, so nu = n_a - 1 = 1 and the half-width is
+    # t_{0.975, 1} * sqrt(0.25) = 12.7062 * 0.5.
     spread = compare_models([0.0, 1.0], [0.0, 0.0])
-    assert (spread["diff"], spread["ci_low"], spread["ci_high"]) == (0.5, 0.0, 1.0)
+    assert spread["diff"] == 0.5
+    assert (spread["ci_low"], spread["ci_high"]) == pytest.approx((0.5 - 6.3531, 0.5 + 6.3531))
     assert (spread["mean_a"], spread["mean_b"], spread["n_a"], spread["n_b"]) == (0.5, 0.0, 2, 2)
+    # The bootstrap (for episodes): a's resample means are 0, 0.5, 1, so the CI spans them.
+    resampled = compare_models([0.0, 1.0], [0.0, 0.0], interval="bootstrap")
+    assert (resampled["diff"], resampled["ci_low"], resampled["ci_high"]) == (0.5, 0.0, 1.0)
+    with pytest.raises(ValueError, match="interval"):
+        compare_models([0.0, 1.0], [0.0, 0.0], interval="normal")
 
 
 def test_compare_models_small_and_empty_groups() -> None:
@@ -115,8 +122,8 @@ def scores() -> pd.DataFrame:
         # model: (final_return per seed, auc per seed, steps_to_threshold per seed)
         "IAM": ([41.0, 42.0, 40.0], [30.0, 34.0, 29.0], [1e6, 1.2e6, NAN]),
         "LSTM": ([35.0, 36.0, 34.0], [29.0, 32.0, 30.0], [NAN, NAN, NAN]),
-        "FNN8": ([35.0, 35.5, 36.0], [28.0, 28.0, 28.0], [NAN, NAN, NAN]),
-        "FNN1": ([41.5, 42.5, 40.5], [33.0, 33.0, 33.0], [2e6, 2e6, 2e6]),
+        "FNN8": ([35.4, 35.5, 35.6], [28.0, 28.0, 28.0], [NAN, NAN, NAN]),
+        "FNN1": ([41.4, 41.5, 41.6], [33.0, 33.0, 33.0], [2e6, 2e6, 2e6]),
     }
     return pd.DataFrame(
         [
@@ -152,23 +159,29 @@ def test_claims_table_on_a_synthetic_warehouse_experiment(paper: pd.DataFrame) -
     # The paper's claim order: by claim number, comparisons before the value checks.
     ids = ["1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d", "3", "6a", "6b"]
     assert list(rows.index) == ids
-    # With three seeds, each bootstrap CI of a mean spans the seeds' extremes (an all-min or
-    # all-max resample has probability 1/27 > 2.5 %).
+    # Welch CIs of differences, t CIs of means (t_{0.975, 2} = 4.3027; 3 seeds each).
     assert rows["verdict"].to_dict() == {
-        "1a": "reproduced",  # 41 vs 35, CI [4.67, 7.33]
-        "1b": "inconclusive",  # 31 vs 30.3, CI [-2, 3.67] contains 0
+        "1a": "reproduced",  # 41 vs 35, s = 1 each: 6 +/- t_{0.975, 4} * sqrt(2/3) = [3.73, 8.27]
+        "1b": "inconclusive",  # 31 vs 30.3, CI [-4.75, 6.09] contains 0
         "2a": "reproduced",
-        "2b": "inconclusive",  # FNN1 (41.5) above IAM (41), but CI [-1.83, 0.83] contains 0
-        "3": "inconclusive",  # censored IAM run: the CI's upper bound is exactly 0
+        "2b": "inconclusive",  # FNN1 (41.5) above IAM (41), but CI [-2.95, 1.95] contains 0
+        "3": "inconclusive",  # censored IAM run (counts as 4e6): CI [-6.10e6, 2.23e6]
         "6a": "reproduced",
         "6b": "not yet run",  # no FNN8 throughput
-        "1c": "inconclusive",  # CI [40, 42] vs band 40.94 +/- 1 = [39.94, 41.94]: 42 is out
-        "1d": "inconclusive",  # CI [34, 36] vs band [34.33, 36.33]: 34 is out
-        "2c": "reproduced",  # CI [35, 36] inside the band [34.65, 36.65]
-        "2d": "contradicted",  # CI [40.5, 42.5] wholly above the band [38.35, 40.35]
+        "1c": "inconclusive",  # 41 +/- 2.48 = [38.52, 43.48] vs band 40.94 +/- 1: reaches out
+        "1d": "inconclusive",  # 35 +/- 2.48 vs band [34.33, 36.33]: reaches out
+        "2c": "reproduced",  # 35.5 +/- 0.248 = [35.25, 35.75] inside the band [34.65, 36.65]
+        "2d": "contradicted",  # 41.5 +/- 0.248 wholly above the band [38.35, 40.35]
     }
-    assert (rows.loc["2d", "ci_low"], rows.loc["2d", "ci_high"]) == (40.5, 42.5)
-    assert (rows.loc["3", "ci_low"], rows.loc["3", "ci_high"]) == (-3e6, 0.0)
+    assert (rows.loc["2d", "ci_low"], rows.loc["2d", "ci_high"]) == pytest.approx(
+        (41.5 - 0.24841, 41.5 + 0.24841), abs=1e-5
+    )
+    assert (rows.loc["1a", "ci_low"], rows.loc["1a", "ci_high"]) == pytest.approx(
+        (6 - 2.26696, 6 + 2.26696), abs=1e-5
+    )
+    assert (rows.loc["3", "ci_low"], rows.loc["3", "ci_high"]) == pytest.approx(
+        (-6.09998e6, 2.23331e6), rel=1e-5
+    )
     assert rows.loc["1a", "reproduced_value"] == 6.0
     assert rows.loc["1a", "paper_value"] == pytest.approx(40.9375 - 35.325)
     assert rows.loc["2b", "paper_value"] == pytest.approx(40.9375 - 39.35)
@@ -289,7 +302,7 @@ def traffic_scores() -> pd.DataFrame:
     rows = {
         # model: (final_return per seed, steps_to_threshold -10 per seed); auc is not claimed.
         "IAM": ([-3.4, -3.6, -3.5], [400_000, 450_000, 500_000]),
-        "LSTM": ([-4.3, -4.1, -4.2], [1_050_000, 1_100_000, NAN]),
+        "LSTM": ([-4.3, -4.1, -4.2], [1_800_000, 1_900_000, NAN]),
         "FNN1": ([-5.7, -5.5, -5.6], [600_000, 650_000, 700_000]),
         "FNN32": ([-4.1, -3.3, -4.3], [800_000, 900_000, 850_000]),
     }
@@ -313,7 +326,7 @@ def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> 
         {
             "model": ["IAM", "IAM", "LSTM", "LSTM", "FNN32", "FNN32"],
             "seed": [0, 1, 0, 1, 0, 1],
-            "transitions_per_s": [3000.0, 3100.0, 2000.0, 2100.0, 3300.0, 3400.0],
+            "transitions_per_s": [3000.0, 3100.0, 2000.0, 2100.0, 3500.0, 3600.0],
         }
     )
     table = claims_table(
@@ -328,16 +341,16 @@ def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> 
     rows = table.set_index("claim_id")
     assert list(rows.index) == ["4a", "4b", "4c", "4d", "4e", "4f", "4g", "5", "6a", "6b"]
     assert rows["verdict"].to_dict() == {
-        "4a": "reproduced",  # -3.5 vs -4.2, seeds never overlap
+        "4a": "reproduced",  # -3.5 vs -4.2, s = 0.1 each: 0.7 +/- 0.23
         "4b": "reproduced",  # -3.5 vs -5.6
         "4c": "inconclusive",  # -3.5 vs -3.9: one FNN32 seed (-3.3) beats IAM, the CI reaches 0
-        "5": "reproduced",  # IAM at 0.45e6, LSTM at (1.05e6 + 1.1e6 + 2e6 censored) / 3
+        "5": "reproduced",  # IAM at 0.45e6, LSTM at (1.8e6 + 1.9e6 + 2e6 censored) / 3
         "6a": "reproduced",
-        "6b": "contradicted",  # FNN32 is faster here, CI [-400, -200]
-        "4d": "reproduced",  # CI [-3.6, -3.4] inside -3.47 +/- 0.5 (the 2e6 point only)
-        "4e": "reproduced",  # CI [-4.3, -4.1] inside -4.23 +/- 0.6
-        "4f": "reproduced",  # CI [-5.7, -5.5] inside -5.60 +/- 0.5
-        "4g": "inconclusive",  # CI [-4.3, -3.3] leaves -4.18 +/- 0.5 = [-4.68, -3.68] at the top
+        "6b": "contradicted",  # FNN32 is faster here: -500 +/- t_{0.975, 2} * 70.7 = [-804, -196]
+        "4d": "reproduced",  # -3.5 +/- 0.25 inside -3.47 +/- 0.5 (the 2e6 point only)
+        "4e": "reproduced",  # -4.2 +/- 0.25 inside -4.23 +/- 0.6
+        "4f": "reproduced",  # -5.6 +/- 0.25 inside -5.60 +/- 0.5
+        "4g": "inconclusive",  # -3.9 +/- 1.31 (s = 0.53) leaves -4.18 +/- 0.5 on both sides
     }
     assert rows.loc["4a", "reproduced_value"] == pytest.approx(0.7)
     assert rows.loc["4a", "ci_low"] > 0
@@ -347,7 +360,7 @@ def test_claims_table_on_a_synthetic_traffic_experiment(paper: pd.DataFrame) -> 
     assert rows.loc["4c", "paper_value"] == pytest.approx(-3.47 + 4.18)
     # Claim 5: steps to -10; the never-reached LSTM run counts as the whole budget.
     assert rows.loc["5", "claim"] == "Traffic: IAM learns faster than LSTM (steps to reach -10)"
-    expected = 450_000 - (1_050_000 + 1_100_000 + 2_000_000) / 3
+    expected = 450_000 - (1_800_000 + 1_900_000 + 2_000_000) / 3
     assert rows.loc["5", "reproduced_value"] == pytest.approx(expected)
     assert rows.loc["5", "ci_high"] < 0
     assert (
@@ -372,7 +385,7 @@ def test_traffic_lstm_that_ends_above_iam_contradicts_claim_4a(paper: pd.DataFra
         max_step=2_000_000,
         threshold=-10.0,
     ).set_index("claim_id")
-    assert rows.loc["4a", "verdict"] == "contradicted"  # -3.5 vs -3.0, CI [-0.63, -0.37]
+    assert rows.loc["4a", "verdict"] == "contradicted"  # -3.5 vs -3.0, CI [-0.73, -0.27]
     assert rows.loc["6a", "verdict"] == "not yet run"  # no throughput records
 
 

@@ -21,7 +21,7 @@ from iam_repro.analysis.plots import (
     plot_rolling_curves,
 )
 from iam_repro.analysis.roles import role_colors
-from iam_repro.analysis.stats import bootstrap_ci
+from iam_repro.analysis.stats import t_ci
 from iam_repro.analysis.tables import TableSettings, rolling_window
 from iam_repro.io import save_figure_atomic
 from iam_repro.reference import load_paper_fig5 as load_reference_fig5
@@ -305,16 +305,20 @@ def test_rolling_curves_draw_each_seed_their_mean_and_its_ci_band() -> None:
     assert seeds["IAM seed 0"].get_linewidth() < iam.get_linewidth()
     lstm = means["LSTM (1 seed, no band)"]
     assert list(lstm.get_ydata()) == [0.5, 1.5]
-    # The band: the tables' 95 % bootstrap CI of the mean over seeds, at each common step.
+    # The band: the tables' 95 % t CI of the mean over seeds, at each common step: with two
+    # seeds m +/- t_{0.975, 1} * s / sqrt(2), s / sqrt(2) = 1 for (2, 4) and (4, 6).
     bands = _bands(ax)
     assert sorted(bands) == ["IAM CI band"]  # none for the one-seed LSTM
     for step, values in ((20, [2.0, 4.0]), (30, [4.0, 6.0])):
-        assert _band_at(bands["IAM CI band"], step) == pytest.approx(bootstrap_ci(values))
+        mean = sum(values) / 2
+        assert _band_at(bands["IAM CI band"], step) == pytest.approx(
+            (mean - 12.70620, mean + 12.70620), abs=1e-5
+        )
     legend = _legend_texts(ax.get_legend())
     assert legend == [
         "LSTM (1 seed, no band)",
         "IAM (mean of 2 seeds)",
-        "band: 95 % bootstrap CI of the mean over seeds",
+        "band: 95 % t CI of the mean over seeds",
         "thin: each seed",
     ]
 
@@ -333,12 +337,12 @@ def test_rolling_band_follows_the_table_settings() -> None:
     settings = TableSettings(confidence=0.5, n_resamples=2_000, seed=3)
     ax = plot_rolling_curves(three, roles=ROLES, settings=settings)
     band = _bands(ax)["IAM CI band"]
-    assert _band_at(band, 10) == pytest.approx(bootstrap_ci([1.0, 2.0, 6.0], 0.5, 2_000, 3))
+    assert _band_at(band, 10) == pytest.approx(t_ci([1.0, 2.0, 6.0], 0.5))
     wide = _band_at(_bands(plot_rolling_curves(three, roles=ROLES))["IAM CI band"], 10)
     assert wide[1] - wide[0] > _band_at(band, 10)[1] - _band_at(band, 10)[0]
-    assert "band: 50 % bootstrap CI of the mean over seeds" in _legend_texts(ax.get_legend())
+    assert "band: 50 % t CI of the mean over seeds" in _legend_texts(ax.get_legend())
     title = figure_rolling(three, "warehouse", settings=settings).axes[0].get_title()
-    assert "band: 50 % bootstrap CI over seeds" in title
+    assert "band: 50 % t CI over seeds" in title
 
 
 def test_rolling_colours_are_the_role_colours() -> None:
@@ -378,10 +382,10 @@ def test_rolling_figure_title_says_what_is_drawn() -> None:
     (ax,) = figure_rolling(ROLLING, "warehouse", roles=ROLES).axes
     title = ax.get_title()
     assert "thick: mean over seeds" in title and "thin: each seed" in title
-    assert "band: 95 % bootstrap CI over seeds (none for a 1-seed model)" in title
+    assert "band: 95 % t CI over seeds (none for a 1-seed model)" in title
     two = ROLLING.loc[ROLLING["model"] == "IAM"]
     (only_iam,) = figure_rolling(two, "warehouse", roles=ROLES).axes
-    assert "band: 95 % bootstrap CI over seeds; thin" in only_iam.get_title()
+    assert "band: 95 % t CI over seeds; thin" in only_iam.get_title()
 
 
 def test_rolling_figure_states_the_window_of_its_table() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from iam_repro.analysis.stats import bootstrap_ci, summarise
+from iam_repro.analysis.stats import bootstrap_ci, summarise, t_ci, welch_ci
 
 
 def test_constant_sample_gives_a_zero_width_interval() -> None:
@@ -72,7 +72,31 @@ def test_summarise_by_hand_and_skips_nan() -> None:
     assert result["mean"] == 2.0
     assert result["std"] == 1.0  # ddof=1: sqrt((1 + 0 + 1) / 2)
     assert result["n"] == 3
-    assert 1.0 <= result["ci_low"] < 2.0 < result["ci_high"] <= 3.0
+    # t interval: 2 +/- t_{0.975, 2} * 1 / sqrt(3) = 2 +/- 4.30265 / 1.73205.
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx(
+        (2 - 2.48414, 2 + 2.48414), abs=1e-5
+    )
+    resampled = summarise([1.0, 2.0, 3.0, np.nan], interval="bootstrap")
+    assert (resampled["ci_low"], resampled["ci_high"]) == (1.0, 3.0)  # the range, see above
+
+
+def test_t_interval_by_hand_and_against_scipy() -> None:
+    assert t_ci([0.0, 2.0]) == pytest.approx(
+        (1 - 12.70620, 1 + 12.70620), abs=1e-5
+    )  # t_{0.975,1} * 1 / 1
+    assert t_ci([0.1, 0.1, 0.1]) == (0.1, 0.1)
+    assert all(np.isnan(t_ci([4.0])))
+    sample = np.random.default_rng(2).normal(3.0, 1.0, size=7)
+    expected = stats.ttest_1samp(sample, 0.0).confidence_interval(0.9)
+    assert t_ci(sample, confidence=0.9) == pytest.approx((expected.low, expected.high))
+
+
+def test_welch_interval_against_scipy() -> None:
+    a, b = np.array([40.7, 40.6, 41.2]), np.array([35.1, 36.0, 35.5, 34.9])
+    expected = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert welch_ci(a, b) == pytest.approx((expected.low, expected.high))
+    assert welch_ci([2.0, 2.0], [1.0, 1.0]) == (1.0, 1.0)  # both constant: no spread at all
+    assert all(np.isnan(welch_ci([2.0], [1.0, 1.5])))
 
 
 def test_summarise_one_and_no_values() -> None:

@@ -154,7 +154,7 @@ def test_rolling_note_says_what_the_page_shows() -> None:
     two_seeds = pd.concat([one_seed, one_seed.assign(seed=1)], ignore_index=True)
     chapter = p.rolling_note(two_seeds)
     assert "thin lines: single seeds; thick: each model's mean over its seeds" in chapter
-    assert "band: the bootstrap confidence interval of that mean over seeds" in chapter
+    assert "band: the Student-t confidence interval of that mean over seeds" in chapter
     assert "none for a model" not in chapter
     mixed = p.rolling_note(pd.concat([two_seeds, one_seed.assign(model="FNN1")]))
     assert "none for a model with one seed" in mixed

@@ -20,8 +20,8 @@ region for its estimate; then
 The three kinds of check and their claimed regions:
 
 *Direction claims* ("IAM ends above LSTM", `direction_verdict`): the difference of per-seed
-means, mean(a) - mean(b), with a percentile-bootstrap CI that resamples seeds within each model
-independently (`compare_models`). Claimed region: above 0 (direction +1) or below 0
+means, mean(a) - mean(b), with Welch's CI over seeds (`compare_models`; `analysis.stats` says
+why not a bootstrap). Claimed region: above 0 (direction +1) or below 0
 (direction -1), 0 itself excluded, so a CI that contains or touches 0 is inconclusive. Claim 6
 compares transitions per second from run.json (the paper gives no numbers); claims 3 and 5
 compare steps to reach a threshold, where a run that never reached it counts as the budget
@@ -35,7 +35,7 @@ and "contradicted" ci_high < 0.
 
 *Value checks* ("IAM's final return (paper protocol) matches the paper's Fig. 5 value",
 `value_checks`, filed under the claim they support: 1c, 1d, 2c, ...; `value_verdict`): the
-reproduced mean with its bootstrap CI over seeds; the claimed region is the paper's value
+reproduced mean with its Student-t CI over seeds; the claimed region is the paper's value
 +/- tolerance, tolerance = max(2 x read_accuracy, abs_tolerance). "needs paper scale" when the
 figure has no value for the model within the budget's final window (FNN values exist only at
 the paper's end).
@@ -59,7 +59,7 @@ import pandas as pd
 
 from iam_repro.analysis.curves import area_under_curve, final_score, steps_to_threshold
 from iam_repro.analysis.roles import models_by_role
-from iam_repro.analysis.stats import bootstrap_ci
+from iam_repro.analysis.stats import t_ci
 from iam_repro.analysis.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -367,7 +367,7 @@ def _value_row(
     paper_value, read_accuracy = paper_final_value(paper, env, model, max_step, last_fraction)
     tolerance = value_tolerance(read_accuracy, abs_tolerance)
     mean = float(values.mean()) if len(values) else float("nan")
-    ci_low, ci_high = bootstrap_ci(values, confidence, n_resamples, seed)
+    ci_low, ci_high = t_ci(values, confidence)
     verdict = value_verdict(mean, ci_low, ci_high, paper_value, tolerance)
     low_step = max_step * (1 - last_fraction)
     if math.isnan(mean):

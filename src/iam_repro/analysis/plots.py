@@ -2,8 +2,8 @@
 
 The Fig. 5 overlay is drawn with matplotlib alone (exact control of its panels, and the paper's
 band: mean +/- 1 std over seeds); the rolling-average figure lets seaborn aggregate over seeds
-and draw the band (a 95 % percentile-bootstrap CI of the mean over seeds, the estimator of the
-tables, `iam_repro.analysis.stats.bootstrap_ci`). Every figure names the band it draws, and
+and draw the band (a 95 % Student-t CI of the mean over seeds, the estimator of the tables,
+`iam_repro.analysis.stats.t_ci`). Every figure names the band it draws, and
 every model takes its role's colour (`iam_repro.analysis.roles.role_colors`).
 
 Figures are built on `matplotlib.figure.Figure` directly and always drawn on a given Axes:
@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 
 from iam_repro.analysis.fig5 import fig5_panel, model_label
 from iam_repro.analysis.roles import order_models, paper_for_experiment, role_colors
-from iam_repro.analysis.stats import bootstrap_ci
+from iam_repro.analysis.stats import t_ci
 from iam_repro.analysis.tables import TableSettings, rolling_window
 
 __all__ = [
@@ -42,7 +42,7 @@ _FALLBACK_COLORS = ("tab:green", "tab:purple", "tab:pink", "tab:olive", "gold", 
 """Colours of models without a role; none of them is a role's (reference/paper.yaml)."""
 
 _TABLE_SETTINGS = TableSettings()
-"""The tables' default bootstrap settings (confidence 0.95, 10,000 resamples, seed 0)."""
+"""The tables' default settings (confidence 0.95)."""
 
 _PAPER_BAND = "±1 std"
 """The band of the paper's Fig. 5, which the overlay draws around our means too."""
@@ -318,14 +318,14 @@ def _seeds_label(n_seeds: int) -> str:
 
 
 def _ci_label(confidence: float) -> str:
-    return f"{confidence * 100:g} % bootstrap CI of the mean over seeds"
+    return f"{confidence * 100:g} % t CI of the mean over seeds"
 
 
 def _rolling_description(seeds: Sequence[int], confidence: float) -> str:
     """What the rolling figure draws, by the number of seeds of each model drawn."""
     if not seeds or max(seeds) == 1:
         return "one seed per model: each line is that seed's curve, no band"
-    ci = f"{confidence * 100:g} % bootstrap CI over seeds"
+    ci = f"{confidence * 100:g} % t CI over seeds"
     none = " (none for a 1-seed model)" if min(seeds) == 1 else ""
     return f"thick: mean over seeds; band: {ci}{none}; thin: each seed"
 
@@ -346,14 +346,14 @@ def plot_rolling_curves(
     legend: bool = True,
     settings: TableSettings = _TABLE_SETTINGS,
 ) -> Axes:
-    """Rolling-average learning curves: the mean over seeds with a bootstrap CI band (seaborn),
+    """Rolling-average learning curves: the mean over seeds with a Student-t CI band (seaborn),
     and each seed thin.
 
     The mean and its band are drawn by `seaborn.lineplot` on the steps every seed of the model
     has (like curves_summary.csv), so they never average fewer seeds at the start, where a
-    seed's first episode ends later. The band is the percentile-bootstrap CI of the mean over
-    seeds that the tables give (`stats.bootstrap_ci` with the settings' confidence, resamples
-    and seed). A model with one seed gets neither band nor thin line: its line is the seed's.
+    seed's first episode ends later. The band is the Student-t CI of the mean over seeds that
+    the tables give (`stats.t_ci` with the settings' confidence). A model with one seed gets
+    neither band nor thin line: its line is the seed's.
 
     Args:
         rolling: curves_rolling.csv of one experiment: columns model, seed, step, mean_return.
@@ -364,7 +364,7 @@ def plot_rolling_curves(
         colors: Colour per model, overriding the role colours.
         legend: Whether to add a legend (one entry per model, its mean line; then entries
             naming the band and the thin lines, when drawn).
-        settings: The bootstrap settings of the tables (config's `aggregation` block).
+        settings: The tables' settings (config's `aggregation` block): the confidence.
 
     Returns:
         The Axes drawn on.
@@ -377,12 +377,7 @@ def plot_rolling_curves(
     color = _color_map(models, roles, colors)
 
     def ci(values: pd.Series) -> tuple[float, float]:
-        return bootstrap_ci(
-            values.to_numpy(dtype=np.float64),
-            settings.confidence,
-            settings.n_resamples,
-            settings.seed,
-        )
+        return t_ci(values.to_numpy(dtype=np.float64), settings.confidence)
 
     for model in models:
         runs = rolling.loc[rolling["model"] == model]

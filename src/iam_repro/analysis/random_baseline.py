@@ -66,7 +66,7 @@ def random_policy_summary(
     returns: np.ndarray, confidence: float, n_resamples: int, seed: int
 ) -> pd.DataFrame:
     """random_policy.csv: the random episodes' count, mean, spread and the CI of their mean."""
-    stats = summarise(returns, confidence, n_resamples, seed)
+    stats = summarise(returns, confidence, n_resamples, seed, interval="bootstrap")
     row = {"episodes": stats["n"], **{k: stats[k] for k in ("mean", "std", "ci_low", "ci_high")}}
     return pd.DataFrame([row], columns=list(RANDOM_POLICY_TABLE_COLUMNS))
 
@@ -93,7 +93,7 @@ def vs_random_row(
 ) -> dict[str, object]:
     """One row of vs_random.csv (`VS_RANDOM_COLUMNS`)."""
     compared = compare_models(
-        final_returns, random_returns, confidence, n_resamples, bootstrap_seed
+        final_returns, random_returns, confidence, n_resamples, bootstrap_seed, "bootstrap"
     )
     return {
         "model": model,

@@ -1,16 +1,25 @@
-"""Across-seed statistics: percentile-bootstrap confidence intervals and summaries.
+"""Across-seed statistics: confidence intervals of a mean and of a difference, and summaries.
 
-The unit of resampling is the run (seed): per-seed scores are independent, episodes within a run
-are not.
+The unit is the run (seed): per-seed scores are independent, episodes within a run are not.
+Intervals over seeds are Student-t intervals (Welch's for a difference): with the 2-5 seeds a
+build has, a percentile bootstrap covers far less than its nominal 95 % (with 2 or 3 seeds it is
+the range of the values; `benchmarks/bootstrap_coverage.py` measures it), while t keeps its
+coverage for normal scores. The bootstrap stays for samples of many episodes (a run against a
+random policy) and for the stratified intervals across experiments (`analysis.reliable`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
+from scipy import stats as scipy_stats
 
-__all__ = ["bootstrap_ci", "bootstrap_means", "summarise"]
+__all__ = ["Interval", "bootstrap_ci", "bootstrap_means", "summarise", "t_ci", "welch_ci"]
+
+Interval = Literal["t", "bootstrap"]
+"""How an interval of a mean is made: Student-t (Welch for a difference) or percentile bootstrap."""
 
 
 def _as_sample(values: Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:
@@ -82,17 +91,73 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
+def t_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """Student-t confidence interval of the mean: mean +/- t_{(1+confidence)/2, n-1} * s / sqrt(n).
+
+    Args:
+        values: Per-seed scores, shape (n,), finite.
+        confidence: Coverage of the interval, in (0, 1).
+
+    Returns:
+        (low, high). A constant sample gives (c, c); fewer than two values give (nan, nan).
+    """
+    _check_confidence(confidence)
+    sample = _as_sample(values)
+    if len(sample) < 2:
+        return float("nan"), float("nan")
+    if np.all(sample == sample[0]):
+        return float(sample[0]), float(sample[0])
+    n = len(sample)
+    half = scipy_stats.t.ppf((1 + confidence) / 2, n - 1) * sample.std(ddof=1) / np.sqrt(n)
+    mean = sample.mean()
+    return float(mean - half), float(mean + half)
+
+
+def welch_ci(
+    a_values: Sequence[float] | np.ndarray,
+    b_values: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Welch's confidence interval of mean(a) - mean(b) (unpaired, unequal variances).
+
+    Half-width t_{(1+confidence)/2, nu} * sqrt(s_a^2/n_a + s_b^2/n_b), nu the Welch-Satterthwaite
+    degrees of freedom -- what scipy.stats.ttest_ind(a, b, equal_var=False) reports.
+
+    Args:
+        a_values, b_values: Per-seed scores of the two models, finite.
+        confidence: Coverage of the interval, in (0, 1).
+
+    Returns:
+        (low, high); (nan, nan) when a group has fewer than two values; (d, d) when both groups
+        are constant.
+    """
+    _check_confidence(confidence)
+    a, b = _as_sample(a_values, "a_values"), _as_sample(b_values, "b_values")
+    if len(a) < 2 or len(b) < 2:
+        return float("nan"), float("nan")
+    diff = float(a.mean() - b.mean())
+    var_a, var_b = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    if var_a + var_b == 0:
+        return diff, diff
+    dof = (var_a + var_b) ** 2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+    half = float(scipy_stats.t.ppf((1 + confidence) / 2, dof) * np.sqrt(var_a + var_b))
+    return diff - half, diff + half
+
+
 def summarise(
     values: Sequence[float] | np.ndarray,
     confidence: float = 0.95,
     n_resamples: int = 10_000,
     seed: int = 0,
+    interval: Interval = "t",
 ) -> dict[str, float | int]:
-    """Mean, spread and bootstrap CI of per-seed scores; NaN scores are left out.
+    """Mean, spread and CI of the mean of per-seed scores; NaN scores are left out.
 
     Args:
         values: Per-seed scores, shape (n,); NaN marks a run without a score.
-        confidence, n_resamples, seed: As in `bootstrap_ci`.
+        confidence: Coverage of the interval, in (0, 1).
+        n_resamples, seed: As in `bootstrap_ci` (used by the bootstrap interval only).
+        interval: "t" (`t_ci`, for seeds) or "bootstrap" (`bootstrap_ci`, for many episodes).
 
     Returns:
         {"mean", "std" (ddof=1, NaN for n < 2), "ci_low", "ci_high", "n" (finite values used)}.
@@ -100,7 +165,12 @@ def summarise(
     sample = np.asarray(values, dtype=np.float64)
     sample = sample[~np.isnan(sample)]
     n = len(sample)
-    ci_low, ci_high = bootstrap_ci(sample, confidence, n_resamples, seed)
+    if interval == "t":
+        ci_low, ci_high = t_ci(sample, confidence)
+    elif interval == "bootstrap":
+        ci_low, ci_high = bootstrap_ci(sample, confidence, n_resamples, seed)
+    else:
+        raise ValueError(f"interval must be 't' or 'bootstrap', got {interval!r}")
     return {
         "mean": float(sample.mean()) if n else float("nan"),
         "std": float(sample.std(ddof=1)) if n >= 2 else float("nan"),

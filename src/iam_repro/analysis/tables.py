@@ -115,9 +115,9 @@ class TableSettings:
     rolling_window_episodes: int = 100
     """Episodes (all workers) averaged by the rolling curves."""
     confidence: float = 0.95
-    """Level of every bootstrap CI."""
+    """Level of every CI (t over seeds, bootstrap over episodes)."""
     n_resamples: int = 10_000
-    """Bootstrap resamples per CI (config key `bootstrap_resamples`)."""
+    """Bootstrap resamples per CI over episodes (config key `bootstrap_resamples`)."""
     seed: int = 0
     """Seed of the bootstrap resampling (fixed: tables are reproducible)."""
     last_fraction: float = 0.1

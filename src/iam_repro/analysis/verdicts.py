@@ -6,7 +6,8 @@ outside, "inconclusive" when it reaches across the region's edge (whatever the s
 mean), "inconclusive (n = 1)" when a model has one seed and so no CI, "needs paper scale" when
 runs exist but end before the paper has a value, "not yet run" when a model the check needs is
 not in the build. `compare_models` gives the difference of two models' per-seed means with its
-bootstrap CI; the three rule functions turn an estimate and its CI into a verdict.
+CI (Welch's over seeds; `analysis.stats` says why not a bootstrap); the three rule functions turn
+an estimate and its CI into a verdict.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from iam_repro.analysis.stats import bootstrap_means
+from iam_repro.analysis.stats import Interval, bootstrap_means, welch_ci
 
 __all__ = [
     "CONTRADICTED",
@@ -68,18 +69,22 @@ def compare_models(
     confidence: float = 0.95,
     n_resamples: int = 10_000,
     seed: int = 0,
+    interval: Interval = "t",
 ) -> dict[str, float | int]:
-    """Difference of means mean(a) - mean(b) with a percentile-bootstrap CI.
+    """Difference of means mean(a) - mean(b) with its CI; the groups are unpaired.
 
-    Seeds are resampled within each group independently (the runs of two models are unpaired);
-    the CI is the (1-confidence)/2 and (1+confidence)/2 quantiles of the resampled differences.
+    interval "t": Welch's interval (`stats.welch_ci`), for per-seed scores. "bootstrap": a
+    percentile bootstrap that resamples each group independently and takes the
+    (1-confidence)/2 and (1+confidence)/2 quantiles of the resampled differences, for samples
+    of many episodes.
 
     Args:
         a_values: Per-seed scores of model a, shape (n_a,); NaN entries are left out.
         b_values: Per-seed scores of model b, shape (n_b,); NaN entries are left out.
         confidence: Coverage of the interval, in (0, 1).
-        n_resamples: Bootstrap resamples.
-        seed: Seed of the resampling generator.
+        n_resamples: Bootstrap resamples (bootstrap interval only).
+        seed: Seed of the resampling generator (bootstrap interval only).
+        interval: "t" or "bootstrap", as above.
 
     Returns:
         {"diff", "ci_low", "ci_high", "mean_a", "mean_b", "n_a", "n_b"}; diff is NaN if a group
@@ -105,6 +110,11 @@ def compare_models(
     result["diff"] = float(result["mean_a"] - result["mean_b"])
     if len(a) < 2 or len(b) < 2:
         return result
+    if interval == "t":
+        result["ci_low"], result["ci_high"] = welch_ci(a, b, confidence)
+        return result
+    if interval != "bootstrap":
+        raise ValueError(f"interval must be 't' or 'bootstrap', got {interval!r}")
     rng = np.random.default_rng(seed)
     diffs = bootstrap_means(a, n_resamples, rng) - bootstrap_means(b, n_resamples, rng)
     alpha = (1 - confidence) / 2
@@ -114,7 +124,7 @@ def compare_models(
 
 
 def _no_ci(ci_low: float, ci_high: float) -> bool:
-    """Whether a CI is missing (compare_models and bootstrap_ci give NaN for a single seed)."""
+    """Whether a CI is missing (compare_models and the stats intervals give NaN for one seed)."""
     return math.isnan(ci_low) or math.isnan(ci_high)
 
 

@@ -179,7 +179,7 @@ def _seed_lines(rolling: pd.DataFrame) -> str:
     none = ", none for a model with one seed" if seeds.min() == 1 else ""
     return (
         "thin lines: single seeds; thick: each model's mean over its seeds; band: the "
-        f"bootstrap confidence interval of that mean over seeds, as in the tables{none}"
+        f"Student-t confidence interval of that mean over seeds, as in the tables{none}"
     )
 
 
