@@ -36,6 +36,20 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
 
 
+def _interval_sample(
+    values: Sequence[float] | np.ndarray, confidence: float
+) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """The checked sample of an interval of the mean, and the interval when it needs no
+    estimate: (nan, nan) for fewer than two values, (c, c) exactly for a constant sample."""
+    _check_confidence(confidence)
+    sample = _as_sample(values)
+    if len(sample) < 2:
+        return sample, (float("nan"), float("nan"))
+    if np.all(sample == sample[0]):
+        return sample, (float(sample[0]), float(sample[0]))
+    return sample, None
+
+
 def bootstrap_means(
     values: Sequence[float] | np.ndarray, n_resamples: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -78,13 +92,9 @@ def bootstrap_ci(
         (low, high). A constant sample gives (c, c). Fewer than two values give (nan, nan): one
         seed says nothing about the spread, and a zero-width interval would look certain.
     """
-    _check_confidence(confidence)
-    sample = _as_sample(values)
-    if len(sample) < 2:
-        return float("nan"), float("nan")
-    if np.all(sample == sample[0]):
-        # Every resample mean is the constant; return it exactly, without summation rounding.
-        return float(sample[0]), float(sample[0])
+    sample, trivial = _interval_sample(values, confidence)
+    if trivial is not None:
+        return trivial
     means = bootstrap_means(sample, n_resamples, np.random.default_rng(seed))
     alpha = (1 - confidence) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
@@ -101,12 +111,9 @@ def t_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tupl
     Returns:
         (low, high). A constant sample gives (c, c); fewer than two values give (nan, nan).
     """
-    _check_confidence(confidence)
-    sample = _as_sample(values)
-    if len(sample) < 2:
-        return float("nan"), float("nan")
-    if np.all(sample == sample[0]):
-        return float(sample[0]), float(sample[0])
+    sample, trivial = _interval_sample(values, confidence)
+    if trivial is not None:
+        return trivial
     n = len(sample)
     half = scipy_stats.t.ppf((1 + confidence) / 2, n - 1) * sample.std(ddof=1) / np.sqrt(n)
     mean = sample.mean()
