@@ -63,6 +63,34 @@ def test_summary_html(tmp_path: Path) -> None:
     assert iam == ["IAM", "5", "38.34", "0.17", "[38.15, 38.53]", "41.00"]
     static = re.findall(r"<td[^>]*>(.*?)</td>", rows[3])
     assert static[-2:] == ["—", "—"]
+    assert "per seed" not in table  # no final_scores.csv given
+
+
+def test_summary_html_lists_each_seed() -> None:
+    summary = pd.DataFrame(
+        {
+            "model": ["FNN1", "IAM"],
+            "n_seeds": [2, 1],
+            "mean": [-67.0, -3.5],
+            "std": [87.7, float("nan")],
+            "ci_low": [-855.0, float("nan")],
+            "ci_high": [721.0, float("nan")],
+            "paper_value": [-5.6, -3.47],
+        }
+    )
+    scores = pd.DataFrame(
+        {
+            "model": ["FNN1", "FNN1", "IAM", "IAM"],
+            "seed": [1, 0, 0, 1],
+            "final_return": [-129.0, -5.0, -3.5, float("nan")],
+        }
+    )
+    table = t.summary_html(summary, scores=scores)
+    header = re.findall(r"<th[^>]*>([^<]*)</th>", table)
+    assert header == ["model", "seeds", "mean", "std", "95% CI", "per seed", "paper (Fig. 5)"]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    assert rows[1][5] == "-5.00 (s0), -129.00 (s1)"  # in seed order, whatever the file's order
+    assert rows[2][5] == "-3.50 (s0), — (s1)"  # a run without a score
 
 
 def test_compute_tables() -> None:

@@ -59,6 +59,7 @@ def show_atari_experiment(results: Path, experiment: str) -> None:
             summary,
             caption="Final return (paper protocol: worker 0's full-game returns) across seeds; "
             "the paper's value is not available",
+            scores=try_load_table(results, experiment, "final_scores"),
         )
     )
     claims = try_load_table(results, experiment, "claims")

@@ -259,7 +259,7 @@ def show_chapter_summary(chapter: ChapterResults) -> None:
     if chapter.summary is None:
         show_html(not_run_notice(chapter.experiment, "final scores"))
     else:
-        show_html(summary_html(chapter.summary))
+        show_html(summary_html(chapter.summary, scores=chapter.scores))
 
 
 def show_chapter_claims(chapter: ChapterResults) -> None:

@@ -60,6 +60,7 @@ SUMMARY_COLUMNS = {
     "mean": "mean",
     "std": "std",
     "ci": "95% CI",
+    "per_seed": "per seed",
     "paper_value": "paper (Fig. 5)",
 }
 
@@ -147,17 +148,37 @@ def claims_html(
     return html_table(claims.assign(reproduced=reproduced), columns, caption=caption)
 
 
-def summary_html(summary: pd.DataFrame, caption: str | None = SUMMARY_CAPTION) -> str:
+def per_seed_finals(scores: pd.DataFrame, model: str) -> str:
+    """A model's final returns (paper protocol) from ``final_scores.csv``, in seed order,
+    e.g. '40.70 (s0), 40.66 (s1)'; a run without a score reads '—'. With 2-3 seeds the
+    values say more than the interval: one failed seed shows here, not only as a wide CI."""
+    runs = scores.loc[scores["model"] == model].sort_values("seed")
+    return ", ".join(
+        f"{format_return(value)} (s{seed})"
+        for seed, value in zip(runs["seed"], runs["final_return"], strict=True)
+    )
+
+
+def summary_html(
+    summary: pd.DataFrame,
+    caption: str | None = SUMMARY_CAPTION,
+    scores: pd.DataFrame | None = None,
+) -> str:
     """HTML table of ``summary.csv``: the final return (paper protocol) across seeds per model,
-    and the paper's."""
+    each seed's (from ``final_scores.csv``, when given) and the paper's."""
     frame = _with_labels(summary).assign(
         ci=[
             format_ci(lo, hi, decimals=RETURN_DECIMALS)
             for lo, hi in zip(summary["ci_low"], summary["ci_high"], strict=True)
         ],
     )
+    columns = dict(SUMMARY_COLUMNS)
+    if scores is None:
+        del columns["per_seed"]
+    else:
+        frame = frame.assign(per_seed=[per_seed_finals(scores, m) for m in summary["model"]])
     formats = dict.fromkeys(("mean", "std", "paper_value"), format_return)
-    return html_table(frame, SUMMARY_COLUMNS, verdict_column=None, caption=caption, formats=formats)
+    return html_table(frame, columns, verdict_column=None, caption=caption, formats=formats)
 
 
 def compute_models_html(compute_models: pd.DataFrame, caption: str | None = None) -> str:
