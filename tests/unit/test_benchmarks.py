@@ -270,22 +270,12 @@ def bootstrap_coverage() -> Iterator[ModuleType]:
     yield from _script("bootstrap_coverage")
 
 
-def test_coverage_intervals_match_scipy(bootstrap_coverage):
-    from scipy import stats
-
-    a = np.array([1.0, 2.5, 4.0])
-    b = np.array([0.0, 0.5, 3.0, 1.0])
-    low, high = bootstrap_coverage.t_interval(a)
-    expected = stats.ttest_1samp(a, 0.0).confidence_interval(0.95)
-    assert (low, high) == pytest.approx((expected.low, expected.high))
-    low, high = bootstrap_coverage.welch_interval(a, b)
-    expected = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
-    assert (low, high) == pytest.approx((expected.low, expected.high))
-
-
 def test_two_seeds_bootstrap_covers_about_half(bootstrap_coverage):
     # With 2 seeds the percentile interval is the seeds' range, which holds the centre of a
     # symmetric distribution with probability 1 - 2 * (1/2)^2 = 1/2; the t interval keeps 95 %.
     result = bootstrap_coverage.coverage(2, trials=400, resamples=200, rng=np.random.default_rng(0))
     assert result["bootstrap mean"] == pytest.approx(0.5, abs=0.08)
     assert result["t mean"] == pytest.approx(0.95, abs=0.04)
+    # The difference's columns measure different intervals: the bootstrap's (about 68 % with 2
+    # seeds each, docs/benchmarks.md) is well below Welch's.
+    assert result["bootstrap diff"] < 0.85 < result["Welch diff"]
