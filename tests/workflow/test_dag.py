@@ -296,3 +296,19 @@ def _train_job_numbers(plan: str, field: str) -> dict[str, int]:
             ]
             numbers[run.removesuffix("/monitor.csv")] = int(found[0]) if found else default
     return numbers
+
+
+def test_archives_draw_in_a_build_without_their_experiment_files(tmp_path):
+    """The archive's figures take their env from the archive's own run records, so a build
+    whose experiments folder lacks an archived experiment still plans every archive figure."""
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    shutil.copy(REPO / "config/experiments/warehouse.yaml", experiments)
+    plan = snakemake(
+        tmp_path,
+        "--dry-run",
+        "--config",
+        "preset=smoke",
+        f"experiments_dir={experiments}",
+    ).stdout
+    assert "results/archive/paper_scale/figures/traffic/fig5.png" in plan, plan[-3000:]

@@ -9,7 +9,6 @@ import pandas as pd
 from iam_repro.config import (
     ConfigError,
     load_config,
-    load_experiment,
     load_experiments,
     runs_table,
     training_config,
@@ -224,9 +223,20 @@ def archive_files():
 
 
 def archive_env(wildcards):
-    """The archived experiment's env (its experiment file's, as the runs were made with)."""
-    path = Path(PIPELINE.experiments_dir, f"{wildcards.experiment}.yaml")
-    return {"name": load_experiment(path).env}
+    """The env the archived runs were made with, read from their own run records: the
+    archive must draw in any build, whatever experiment files that build has."""
+    runs = ARCHIVE_SRC / wildcards.archive / "runs" / wildcards.experiment
+    envs = {
+        json.loads(record.read_text())["config"]["env"]["name"]
+        for record in sorted(runs.glob("*/seed_*.json"))
+    }
+    if len(envs) != 1:
+        raise ValueError(
+            f"{runs}: the archive's run records name the envs {sorted(envs)}, not one. "
+            "Fix: regenerate the archive with scripts/archive_paper_scale.sh, which copies "
+            "each run's run.json there."
+        )
+    return {"name": envs.pop()}
 
 
 def archive_budget(wildcards):
