@@ -227,8 +227,9 @@ def test_every_run_is_a_completed_slurm_job_with_a_gpu_exactly_when_asked(slurm_
         assert tres["cpu"] == "1" and tres["mem"] == "2000M", job
     others = [row for row in rows if not row["comment"].startswith("rule_train_")]
     # the random policy, aggregate and plot per experiment, the claims overview, provenance,
-    # the statistics across experiments and their figures, the book: all on Slurm, none with a
-    # GPU
+    # the statistics across experiments and their figures, the archived experiments' figures,
+    # the book: all on Slurm, none with a GPU (the archive's table copies run locally)
+    archived = len(list((REPO / "report/archive").glob("*/tables/*/curves_summary.csv")))
     assert sorted(re.sub(r"_wildcards_.*", "", row["comment"]) for row in others) == sorted(
         ["rule_random_baseline"] * 2
         + ["rule_aggregate"] * 2
@@ -236,6 +237,7 @@ def test_every_run_is_a_completed_slurm_job_with_a_gpu_exactly_when_asked(slurm_
         + ["rule_plot_rolling"] * 2
         + ["rule_claims_overview", "rule_provenance", "rule_report"]
         + ["rule_across_experiments", "rule_plot_across_profiles", "rule_plot_across_efficiency"]
+        + ["rule_plot_archive_fig5", "rule_plot_archive_rolling"] * archived
     )
     for row in others:
         assert row["state"] == "COMPLETED" and "gres/gpu" not in row["alloc_tres"], row

@@ -4,6 +4,11 @@
 # book shows them beside this build's results without retraining anything.
 
 
+# A copy of a small file: a cluster job for each would cost more than the copy.
+localrules:
+    archive_table,
+
+
 rule archive_table:
     input:
         f"{ARCHIVE_SRC}/{{archive}}/tables/{{file}}",
