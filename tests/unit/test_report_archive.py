@@ -9,7 +9,7 @@ import pandas as pd
 
 from iam_repro.report.archive import window_comparison
 from iam_repro.report.formatting import MISSING
-from iam_repro.report.paper_scale import paper_scale_facts
+from iam_repro.report.paper_scale import cpu_share_sentence, paper_scale_facts
 
 
 def test_window_comparison_puts_our_points_beside_the_papers() -> None:
@@ -78,3 +78,30 @@ def test_paper_scale_facts_say_how_many_runs_which_seeds_and_where() -> None:
     assert "full budget, 1 run (1 seed per model; seed 0), 90 min" in paper_scale_facts(
         single, provenance
     )
+
+
+def test_cpu_share_sentence_gives_the_runs_cpu_time_over_wall_time() -> None:
+    def run(run_id: str, cpu_s: float | None, wall_time_s: float) -> dict:
+        return {"run_id": run_id, "cpu_s": cpu_s, "wall_time_s": wall_time_s}
+
+    provenance = {
+        "runs": [
+            run("warehouse/warehouse/IAM/seed_0", 570.0, 1000.0),  # 57%
+            run("warehouse/warehouse/IAM/seed_1", None, 1000.0),  # not recorded
+            run("warehouse/warehouse/LSTM/seed_0", 990.0, 1000.0),  # 99%
+            run("warehouse/warehouse/LSTM/seed_1", 1540.0, 2000.0),  # 77%
+            run("traffic/traffic/IAM/seed_0", 1040.0, 1000.0),  # 104%, another experiment
+        ]
+    }
+    sentence = cpu_share_sentence("warehouse", provenance)
+    assert sentence is not None
+    assert sentence.startswith(
+        "CPU time (the training process and its environment processes together) was between "
+        "57% and 99% (median 77%) of wall time in the 3 of its 4 runs that recorded it."
+    )
+    assert cpu_share_sentence("traffic", provenance).startswith(
+        "CPU time (the training process and its environment processes together) was 104% of "
+        "wall time in every run."
+    )
+    assert cpu_share_sentence("warehouse", {"runs": provenance["runs"][1:2]}) is None
+    assert cpu_share_sentence("warehouse", None) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from statistics import median
 
 import pandas as pd
 
@@ -39,6 +40,7 @@ from iam_repro.report.tables_html import claims_html, departures_html
 __all__ = [
     "PAPER_SCALE",
     "archive_results",
+    "cpu_share_sentence",
     "curve_departures",
     "paper_scale_facts",
     "show_paper_scale",
@@ -63,6 +65,12 @@ def _not_archived(what: str) -> str:
     )
 
 
+def _experiment_runs(provenance: dict | None, experiment: str) -> list[dict]:
+    """The provenance records of one experiment's runs (run ids start with its name)."""
+    prefix = f"{experiment}/"
+    return [r for r in (provenance or {}).get("runs", []) if r.get("run_id", "").startswith(prefix)]
+
+
 def paper_scale_facts(chapter: ChapterResults, provenance: dict | None) -> str:
     """One sentence: whose runs these are, how many, what they cost and where they ran."""
     parts = [
@@ -80,12 +88,42 @@ def paper_scale_facts(chapter: ChapterResults, provenance: dict | None) -> str:
         runs = f"{len(compute)} run" + ("" if len(compute) == 1 else "s")
         parts.append(f"{runs} ({per_model} {noun} per model; {which})")
         parts.append(f"{format_duration(float(compute['wall_time_s'].sum()))} of training in all")
-    prefix = f"{chapter.experiment}/"
-    runs = [r for r in (provenance or {}).get("runs", []) if r.get("run_id", "").startswith(prefix)]
+    runs = _experiment_runs(provenance, chapter.experiment)
     machines = sorted({r["compute"] for r in runs if r.get("compute")})
     if machines:
         parts.append("computed on " + "; ".join(machines))
     return html.escape(", ".join(parts) + ".")
+
+
+def cpu_share_sentence(experiment: str, provenance: dict | None) -> str | None:
+    """How much of their wall time the experiment's archived runs had a core: CPU time (the
+    run's process tree, SUMO included) over wall time, for the runs that recorded it; None when
+    none did. Runs that shared the machine waited for a core, so their wall time and throughput
+    carry that load as well as the model's cost."""
+    runs = _experiment_runs(provenance, experiment)
+    shares = sorted(
+        float(r["cpu_s"]) / float(r["wall_time_s"])
+        for r in runs
+        if r.get("cpu_s") and r.get("wall_time_s")
+    )
+    if not shares:
+        return None
+    which = (
+        f"the {len(shares)} of its {len(runs)} runs that recorded it"
+        if len(shares) < len(runs)
+        else "every run"
+    )
+    span = (
+        f"{shares[0]:.0%}"
+        if len(shares) == 1
+        else f"between {shares[0]:.0%} and {shares[-1]:.0%} (median {median(shares):.0%})"
+    )
+    return html.escape(
+        "CPU time (the training process and its environment processes together) was "
+        f"{span} of wall time in {which}. A single-process run alone on a core keeps close to "
+        "100%; below that, it waited for a core, so the wall times and throughputs below, "
+        "and claim 6 at this scale, carry the machine's load as well as each model's cost."
+    )
 
 
 def curve_departures(
@@ -111,7 +149,8 @@ def show_paper_scale(experiment: str, results: Path | None = None) -> None:
         show_html(_not_archived(f"This section of the {experiment} chapter"))
         return
     chapter = load_chapter(experiment, results=root)
-    show_html(f"<p>{paper_scale_facts(chapter, load_provenance(root))}</p>")
+    provenance = load_provenance(root)
+    show_html(f"<p>{paper_scale_facts(chapter, provenance)}</p>")
     show_chapter_figure(chapter)
     show_chapter_figure(chapter, ROLLING_FIGURE)
     departures = curve_departures(chapter)
@@ -119,6 +158,9 @@ def show_paper_scale(experiment: str, results: Path | None = None) -> None:
         show_html(departures_html(departures))
     show_chapter_summary(chapter)
     show_chapter_claims(chapter)
+    share = cpu_share_sentence(experiment, provenance)
+    if share is not None:
+        show_html(f"<p>{share}</p>")
     show_chapter_compute(chapter)
 
 
