@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -312,3 +315,16 @@ def test_archives_draw_in_a_build_without_their_experiment_files(tmp_path):
         f"experiments_dir={experiments}",
     ).stdout
     assert "results/archive/paper_scale/figures/traffic/fig5.png" in plan, plan[-3000:]
+
+
+def test_an_edit_to_the_books_code_rebuilds_the_book_and_nothing_else(smoke_run):
+    """The pages' Python lives in src/iam_repro/report/: newer than the book, it rebuilds the
+    book only (its mtime is put back afterwards, so the work tree is left as it was)."""
+    code = REPO / "src/iam_repro/report/paper_scale.py"
+    before = code.stat()
+    os.utime(code, (time.time(), time.time()))
+    try:
+        plan = snakemake(smoke_run, "--dry-run", "--config", "preset=smoke").stdout
+    finally:
+        os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert set(re.findall(r"^rule (\w+):", plan, flags=re.M)) == {"report", "all"}, plan[-3000:]

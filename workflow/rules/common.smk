@@ -172,13 +172,16 @@ def experiment_roster(wildcards):
 
 
 def report_sources():
-    """The book's source files (a page edit rebuilds the book, nothing else)."""
-    return sorted(
-        str(p)
+    """The book's source files and the code its pages run (src/iam_repro/report/): an edit
+    to either rebuilds the book, nothing else."""
+    pages = (
+        p
         for p in Path(REPORT_SRC).rglob("*")
         if p.is_file()
         and not {"_build", "__pycache__", ".ipynb_checkpoints"} & set(p.parts)
     )
+    code = Path(workflow.basedir, "src", "iam_repro", "report").rglob("*.py")
+    return sorted(str(p) for p in (*pages, *code))
 
 
 # Archived builds (workflow/rules/archive.smk).
