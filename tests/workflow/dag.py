@@ -36,3 +36,9 @@ def snakemake(
             f"{done.stderr[-6000:]}"
         )
     return done
+
+
+def plan_field(job: str, label: str) -> str:
+    """The value of one field (``input:``, ``wildcards:``, ...) of a job in a dry-run plan."""
+    line = next(line for line in job.splitlines() if line.strip().startswith(label))
+    return line.split(label, 1)[1].strip()

@@ -26,7 +26,7 @@ import yaml
 from iam_repro.config import load_config, load_experiments, runs_table
 from iam_repro.jobs.training import run_training
 from tests.monitor_compare import without_wall_time
-from tests.workflow.dag import REPO, SNAKEMAKE
+from tests.workflow.dag import REPO, SNAKEMAKE, plan_field
 
 SLURM_LOCAL = REPO / "scripts" / "slurm_local.sh"
 REQUIRE_SLURM = os.environ.get("IAM_REPRO_REQUIRE_SLURM") == "1"
@@ -90,15 +90,11 @@ def test_train_asks_for_a_gpu_exactly_when_the_run_config_wants_one(tmp_path):
     for block in done.stdout.split("\nrule ")[1:]:
         if not block.startswith("train:"):
             continue
-        wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", _line(block, "wildcards:")))
-        resources = dict(re.findall(r"(\w+)=([^,\s]+)", _line(block, "resources:")))
+        wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", plan_field(block, "wildcards:")))
+        resources = dict(re.findall(r"(\w+)=([^,\s]+)", plan_field(block, "resources:")))
         key = (wildcards["experiment"], wildcards["model"], int(wildcards["seed"]))
         gpus[key] = resources.get("gpu")
     assert gpus == {key: "1" if gpu else "0" for key, gpu in EXPECTED_RUNS.items()}
-
-
-def _line(block: str, label: str) -> str:
-    return next(line for line in block.splitlines() if line.strip().startswith(label))
 
 
 def _cluster_unavailable(reason: str) -> None:
