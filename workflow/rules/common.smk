@@ -180,7 +180,7 @@ def report_sources():
         if p.is_file()
         and not {"_build", "__pycache__", ".ipynb_checkpoints"} & set(p.parts)
     )
-    code = Path(workflow.basedir, "src", "iam_repro", "report").rglob("*.py")
+    code = Path(SRC, "iam_repro", "report").rglob("*.py")
     return sorted(str(p) for p in (*pages, *code))
 
 
