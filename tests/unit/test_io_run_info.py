@@ -112,3 +112,18 @@ def test_read_errors_name_the_file(tmp_path: Path, content: str | None, fragment
     assert str(path) in str(info.value)
     assert fragment in str(info.value)
     assert "To fix:" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"metrics": {}}'])
+def test_a_caller_names_the_fix_for_a_copy_that_cannot_be_retrained(
+    tmp_path: Path, content: str | None
+) -> None:
+    """An archive's run record is a copy: its remedy is to regenerate the archive, and the
+    default advice (retrain the run) must not appear."""
+    path = tmp_path / "seed_0.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(RunInfoError) as info:
+        read_run_info(path, fix="regenerate the archive")
+    assert str(info.value).endswith("To fix: regenerate the archive.")
+    assert "snakemake" not in str(info.value)

@@ -1,6 +1,5 @@
 # Config -> runs table, and the target functions every other rule uses.
 # The library validates everything (iam_repro.config) and raises one clear message.
-import json
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from iam_repro.config import (
     training_config,
 )
 from iam_repro.envs import training_cpu_estimate_s
+from iam_repro.io.run_info import read_run_info
 from iam_repro.report.results import OVERVIEW_TABLE, TABLE_COLUMNS
 
 
@@ -229,15 +229,18 @@ def archive_env(wildcards):
     """The env the archived runs were made with, read from their own run records: the
     archive must draw in any build, whatever experiment files that build has."""
     runs = ARCHIVE_SRC / wildcards.archive / "runs" / wildcards.experiment
+    regenerate = (
+        "regenerate the archive with scripts/archive_paper_scale.sh, which copies each "
+        "run's run.json there"
+    )
     envs = {
-        json.loads(record.read_text())["config"]["env"]["name"]
+        read_run_info(record, fix=regenerate)["config"]["env"]["name"]
         for record in sorted(runs.glob("*/seed_*.json"))
     }
     if len(envs) != 1:
         raise ValueError(
             f"{runs}: the archive's run records name the envs {sorted(envs)}, not one. "
-            "Fix: regenerate the archive with scripts/archive_paper_scale.sh, which copies "
-            "each run's run.json there."
+            f"To fix: {regenerate}."
         )
     return {"name": envs.pop()}
 

@@ -210,19 +210,24 @@ def write_run_info(
     return info
 
 
-def read_run_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_run_info(path: str | os.PathLike[str], *, fix: str | None = None) -> dict[str, Any]:
     """Read a run.json and check it has `config` and `metrics` objects.
+
+    Args:
+        path: The run.json (or a copy of one, e.g. an archive's run record).
+        fix: What the error tells the user to do, for a copy whose remedy is not retraining
+            (default: retrain the run).
 
     Raises:
         RunInfoError: If the file is missing, not JSON, or lacks `config` / `metrics`.
     """
     path = Path(path)
-    retrain = "delete the run folder and rerun snakemake to retrain that run"
+    retrain = fix or "delete the run folder and rerun snakemake to retrain that run"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RunInfoError(
-            path, "run.json does not exist", "rerun snakemake to train that run"
+            path, "run.json does not exist", fix or "rerun snakemake to train that run"
         ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise RunInfoError(path, f"cannot read run.json ({err})", retrain) from None
