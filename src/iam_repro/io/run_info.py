@@ -222,7 +222,8 @@ def read_run_info(path: str | os.PathLike[str], *, fix: str | None = None) -> di
         RunInfoError: If the file is missing, not JSON, or lacks `config` / `metrics`.
     """
     path = Path(path)
-    retrain = fix or "delete the run folder and rerun snakemake to retrain that run"
+    # The caller's remedy for a copy (e.g. regenerate an archive), else retrain the run.
+    remedy = fix or "delete the run folder and rerun snakemake to retrain that run"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -230,16 +231,16 @@ def read_run_info(path: str | os.PathLike[str], *, fix: str | None = None) -> di
             path, "run.json does not exist", fix or "rerun snakemake to train that run"
         ) from None
     except (OSError, UnicodeDecodeError) as err:
-        raise RunInfoError(path, f"cannot read run.json ({err})", retrain) from None
+        raise RunInfoError(path, f"cannot read run.json ({err})", remedy) from None
     try:
         info = json.loads(text)
     except (ValueError, RecursionError) as err:
-        raise RunInfoError(path, f"run.json is not valid JSON ({err})", retrain) from None
+        raise RunInfoError(path, f"run.json is not valid JSON ({err})", remedy) from None
     if not isinstance(info, dict):
-        raise RunInfoError(path, "run.json is not a JSON object", retrain)
+        raise RunInfoError(path, "run.json is not a JSON object", remedy)
     for key in ("config", "metrics"):
         if not isinstance(info.get(key), dict):
-            raise RunInfoError(path, f"run.json has no {key!r} object", retrain)
+            raise RunInfoError(path, f"run.json has no {key!r} object", remedy)
     return info
 
 
