@@ -3,14 +3,16 @@
     iam-repro check [--config FILE] [--preset P]
     iam-repro train EXPERIMENT MODEL SEED [--config FILE] [--preset P] [--run-dir DIR]
     iam-repro verify RUN [RUN ...]
+    iam-repro archive ARCHIVE [--results DIR] [--config FILE] [--preset P]
 
 `check` and `train` read the same files as the pipeline (config/config.yaml and the experiment
 files it selects; relative paths from the working directory), so `check` answers "would the DAG
 accept this, and which runs would it train?" without starting Snakemake, and `train` leaves
 exactly the run folder the train rule would (it resumes from that folder's checkpoint, too).
 `verify` needs only a run.json: it re-trains the run's first steps and says whether this
-machine computes them bit for bit (`iam_repro.jobs.verify`). Errors a user can fix end in one
-message and exit status 1 (`iam_repro.jobs.errors.user_errors`).
+machine computes them bit for bit (`iam_repro.jobs.verify`). `archive` adds a preset's
+finished runs to an archive of tables that grows run by run (`iam_repro.jobs.archive`).
+Errors a user can fix end in one message and exit status 1 (`iam_repro.jobs.errors.user_errors`).
 """
 
 from __future__ import annotations
@@ -92,6 +94,19 @@ def _parser() -> argparse.ArgumentParser:
         "runs", nargs="+", type=Path, metavar="RUN", help="a run folder or a run.json file"
     )
     verify.set_defaults(command=_verify)
+
+    archive = add(
+        "archive",
+        "add a preset's finished runs to an archive of tables (report/archive/<name>/), pooled "
+        "with the runs it holds; every across-seed table is recomputed",
+    )
+    archive.add_argument("archive", type=Path, help="the archive folder, e.g. report/archive/x")
+    archive.add_argument(
+        "--results",
+        type=Path,
+        help="the results folder holding the runs (default: the config's results_dir)",
+    )
+    archive.set_defaults(command=_archive)
     return parser
 
 
@@ -147,6 +162,19 @@ def _verify(args: argparse.Namespace) -> int:
         print(verdict.summary(), flush=True)
         identical &= verdict.identical
     return 0 if identical else 1
+
+
+def _archive(args: argparse.Namespace) -> int:
+    from iam_repro.jobs.archive import add_finished_runs  # pandas, the analysis code
+
+    with user_errors(f"the update of the archive {args.archive}"):
+        config, experiments = _load(args.config, args.preset)
+        runs = runs_table(experiments, config.preset, config.seeds)
+        added, unfinished = add_finished_runs(
+            args.archive, args.results or config.results_dir, config, experiments, runs
+        )
+    print(f"{args.archive}: {len(added)} runs added, {len(unfinished)} not finished")
+    return 0
 
 
 def _seed(text: str) -> int:

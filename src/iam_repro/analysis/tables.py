@@ -6,6 +6,8 @@ experiment's facts, and returns (columns exactly as listed; one row per ...):
 =========================== ==================================================================
 file                        columns
 =========================== ==================================================================
+curves_protocol.csv         model, seed, step, mean_return  (run x paper-protocol window end:
+                            worker 0's mean return per summary window)
 curves_rolling.csv          model, seed, step, transitions, mean_return, window_episodes
                             (run x grid step up to the run's final step, and that step)
 curves_summary.csv          model, step, mean, std, ci_low, ci_high, n_seeds  (model x step)
@@ -29,12 +31,17 @@ Rows follow the registry's role order (fnn_1, fnn_k, lstm, lstm_fc, iam, iam_sta
 model name, then seed. `step` is always the per-worker step of the paper's x-axis;
 `transitions` = step x num_workers.
 
-Each run's paper-protocol curve (`paper_protocol_curve`: worker 0's mean return per
-`summary_window` steps) is not written as such: its across-seed statistics are
-curves_summary.csv (what the Fig. 5 figure draws), and the run's scores on it (what the claims
-test) are final_scores.csv. The per-seed curves the book shows are the rolling ones, over the
-episodes of all workers. `window_episodes` (the aggregation setting `rolling_window_episodes`)
-travels with them, so figures and pages state the window without reading the config.
+The tables come in two stages. `run_tables` reads each run's episodes once and gives the
+per-run tables (`RUN_TABLES`: one row per run, or per run and step); `seed_tables` computes
+every across-seed table from those alone. So tables of runs whose episode logs are gone (an
+archive keeps only tables) can be pooled with new runs' (`merge_run_tables`) and summarised
+exactly as if all monitors were at hand. Each run's paper-protocol curve
+(`paper_protocol_curve`: worker 0's mean return per `summary_window` steps) is
+curves_protocol.csv; its across-seed statistics are curves_summary.csv (what the Fig. 5 figure
+draws), and the run's scores on it (what the claims test) are final_scores.csv. The per-seed
+curves the book shows are the rolling ones, over the episodes of all workers.
+`window_episodes` (the aggregation setting `rolling_window_episodes`) travels with them, so
+figures and pages state the window without reading the config.
 """
 
 from __future__ import annotations
@@ -75,9 +82,19 @@ from iam_repro.analysis.stats import summarise
 from iam_repro.io.runs import LoadedRuns
 from iam_repro.reference import load_paper_fig5
 
-__all__ = ["OUTPUT_COLUMNS", "TableSettings", "experiment_tables", "rolling_window"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "RUN_TABLES",
+    "TableSettings",
+    "experiment_tables",
+    "merge_run_tables",
+    "rolling_window",
+    "run_tables",
+    "seed_tables",
+]
 
 OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "curves_protocol.csv": ("model", "seed", "step", "mean_return"),
     "curves_rolling.csv": (
         "model",
         "seed",
@@ -106,6 +123,15 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "vs_random.csv": VS_RANDOM_COLUMNS,
 }
 """The tables `experiment_tables` returns and their columns, in order."""
+
+RUN_TABLES: tuple[str, ...] = (
+    "curves_protocol.csv",
+    "curves_rolling.csv",
+    "final_scores.csv",
+    "compute.csv",
+    "vs_random.csv",
+)
+"""The per-run tables (`run_tables`): every other table is computed from these."""
 
 
 @dataclass(frozen=True)
@@ -162,16 +188,20 @@ def _frame(rows: list[dict] | list[pd.DataFrame], name: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _curves_summary(protocol_curves: list[pd.DataFrame], settings: TableSettings) -> pd.DataFrame:
-    """Across-seed statistics per model and step of the runs' paper-protocol curves (columns
-    model, seed, step, mean_return), on the steps every seed of the model has."""
+def _curves_summary(
+    protocol: pd.DataFrame, scores: pd.DataFrame, settings: TableSettings
+) -> pd.DataFrame:
+    """Across-seed statistics per model and step of the runs' paper-protocol curves
+    (curves_protocol.csv), on the steps every run of the model (a row of final_scores.csv)
+    has. Each step's values are taken in the table's row order (runs by seed)."""
     rows: list[dict] = []
-    if not protocol_curves:
-        return _frame(rows, "curves_summary.csv")
-    protocol = pd.concat(protocol_curves, ignore_index=True)
-    for model, runs in protocol.groupby("model", sort=False):
-        by_step = runs.pivot(index="step", columns="seed", values="mean_return").dropna()
-        for step, values in by_step.iterrows():
+    runs_per_model = scores.groupby("model", sort=False).size()
+    for model, n_runs in runs_per_model.items():
+        curves = protocol.loc[protocol["model"] == model]
+        for step, values in curves.groupby("step", sort=True)["mean_return"]:
+            values = values.dropna()
+            if len(values) < n_runs:
+                continue
             stats = summarise(
                 values.to_numpy(), settings.confidence, settings.n_resamples, settings.seed
             )
@@ -217,43 +247,21 @@ def _summary(
     return _frame(rows, "summary.csv")
 
 
-def experiment_tables(
+def run_tables(
     runs: LoadedRuns,
     *,
-    env: str,
     roster: Mapping[str, Mapping[str, object]],
     summary_window: int,
     max_step: int,
     threshold: float | None,
-    env_options: Mapping[str, object] | None = None,
     settings: TableSettings = TableSettings(),
-    paper: pd.DataFrame | None = None,
     random_returns: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of one experiment (see the module docstring), keyed by file name.
+    """The per-run tables (`RUN_TABLES`) of an experiment's runs, keyed by file name.
 
-    Args:
-        runs: The experiment's runs (`load_runs`): episodes (model, seed, r, worker, step, ...)
-            and one row of compute facts per run (model, seed, num_workers, wall_time_s, ...).
-        env: Environment name ("warehouse", "traffic").
-        roster: Every model of the experiment file, run or not: name -> {role, kind, frames}.
-            Claims and the paper's lines are matched by role.
-        summary_window: Paper-protocol window in per-worker steps (warehouse: 100_000).
-        max_step: Training budget in per-worker steps.
-        threshold: Return threshold for steps_to_threshold (None: the column is NaN).
-        env_options: The experiment's env options (checks may apply only to some, e.g. claim
-            7 to flickering Atari).
-        settings: Rolling window, bootstrap and final-window settings.
-        paper: The paper's Fig. 5 values of every env (default `load_paper_fig5()`).
-        random_returns: Episode returns of a uniformly random policy in the experiment's env
-            (rule random_baseline); None leaves random_policy.csv and vs_random.csv empty.
-
-    Returns:
-        The tables, keyed by file name (`OUTPUT_COLUMNS`).
+    Args: as `experiment_tables`.
     """
     roles = roster_roles(roster)
-    paper = paper_for_experiment(load_paper_fig5() if paper is None else paper, env, roles)
-    iam = models_by_role(roles).get("iam")
     order = {model: i for i, model in enumerate(order_models(runs.runs["model"], roles))}
     facts = runs.runs.assign(_order=runs.runs["model"].map(order))
     facts = facts.sort_values(["_order", "seed"], kind="stable").drop(columns="_order")
@@ -310,14 +318,38 @@ def experiment_tables(
             }
         )
 
-    scores = _frame(score_rows, "final_scores.csv")
-    compute = facts.loc[:, list(OUTPUT_COLUMNS["compute.csv"])].reset_index(drop=True)
     return {
+        "curves_protocol.csv": _frame(protocol_curves, "curves_protocol.csv"),
         "curves_rolling.csv": _frame(rolling_curves, "curves_rolling.csv"),
-        "curves_summary.csv": _curves_summary(protocol_curves, settings),
-        "final_scores.csv": scores,
+        "final_scores.csv": _frame(score_rows, "final_scores.csv"),
+        "compute.csv": facts.loc[:, list(OUTPUT_COLUMNS["compute.csv"])].reset_index(drop=True),
+        "vs_random.csv": _frame(random_rows, "vs_random.csv"),
+    }
+
+
+def seed_tables(
+    per_run: Mapping[str, pd.DataFrame],
+    *,
+    env: str,
+    roster: Mapping[str, Mapping[str, object]],
+    max_step: int,
+    threshold: float | None,
+    env_options: Mapping[str, object] | None = None,
+    settings: TableSettings = TableSettings(),
+    paper: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The across-seed tables (curves_summary, summary, compute_models, claims) and models.csv,
+    computed from the per-run tables alone (`run_tables`, or `merge_run_tables` of several).
+
+    Args: as `experiment_tables`; `per_run` holds the `RUN_TABLES`, runs in table order.
+    """
+    roles = roster_roles(roster)
+    paper = paper_for_experiment(load_paper_fig5() if paper is None else paper, env, roles)
+    iam = models_by_role(roles).get("iam")
+    scores, compute = per_run["final_scores.csv"], per_run["compute.csv"]
+    return {
+        "curves_summary.csv": _curves_summary(per_run["curves_protocol.csv"], scores, settings),
         "summary.csv": _summary(scores, paper, env, max_step, settings),
-        "compute.csv": compute,
         "compute_models.csv": compute_per_model(compute, iam),
         "claims.csv": claims_table(
             scores,
@@ -334,12 +366,97 @@ def experiment_tables(
             seed=settings.seed,
         ),
         "models.csv": models_table(roster),
-        "random_policy.csv": (
-            _frame([], "random_policy.csv")
-            if random_returns is None
-            else random_policy_summary(
-                random_returns, settings.confidence, settings.n_resamples, settings.seed
-            )
-        ),
-        "vs_random.csv": _frame(random_rows, "vs_random.csv"),
     }
+
+
+def merge_run_tables(
+    kept: Mapping[str, pd.DataFrame],
+    added: Mapping[str, pd.DataFrame],
+    roster: Mapping[str, Mapping[str, object]],
+) -> dict[str, pd.DataFrame]:
+    """Pool two sets of per-run tables: `added`'s runs replace `kept`'s runs of the same
+    (model, seed). Rows follow the order `run_tables` gives (role order, then seed; rows of a
+    run in their own order), so the across-seed tables of the pool equal those of one
+    aggregate over all runs. Rows without a seed (runs known only by a pooled summary,
+    `iam_repro.jobs.archive.pair_rows_from_summary`) come first within their model.
+    """
+    roles = roster_roles(roster)
+    added_runs = set(zip(*(added["final_scores.csv"][c] for c in ("model", "seed")), strict=True))
+    models = pd.concat([kept["final_scores.csv"]["model"], added["final_scores.csv"]["model"]])
+    rank = {model: i for i, model in enumerate(order_models(models, roles))}
+    merged = {}
+    for name in RUN_TABLES:
+        old, new = kept[name], added[name]
+        replaced = pd.MultiIndex.from_frame(old[["model", "seed"]]).isin(added_runs)
+        parts = [frame for frame in (old.loc[~replaced], new) if not frame.empty]
+        pool = pd.concat(parts, ignore_index=True) if parts else new.copy()
+        # Whole numbers in the CSV even beside rows without a seed.
+        pool["seed"] = pool["seed"].astype("Int64")
+        seed_key = pool["seed"].fillna(-1).to_numpy(dtype="int64")
+        # np.lexsort is stable: a run's rows keep their order (its curve's steps).
+        rows = np.lexsort((seed_key, pool["model"].map(rank).to_numpy()))
+        merged[name] = pool.iloc[rows].reset_index(drop=True)[list(OUTPUT_COLUMNS[name])]
+    return merged
+
+
+def experiment_tables(
+    runs: LoadedRuns,
+    *,
+    env: str,
+    roster: Mapping[str, Mapping[str, object]],
+    summary_window: int,
+    max_step: int,
+    threshold: float | None,
+    env_options: Mapping[str, object] | None = None,
+    settings: TableSettings = TableSettings(),
+    paper: pd.DataFrame | None = None,
+    random_returns: np.ndarray | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every table of one experiment (see the module docstring), keyed by file name.
+
+    Args:
+        runs: The experiment's runs (`load_runs`): episodes (model, seed, r, worker, step, ...)
+            and one row of compute facts per run (model, seed, num_workers, wall_time_s, ...).
+        env: Environment name ("warehouse", "traffic").
+        roster: Every model of the experiment file, run or not: name -> {role, kind, frames}.
+            Claims and the paper's lines are matched by role.
+        summary_window: Paper-protocol window in per-worker steps (warehouse: 100_000).
+        max_step: Training budget in per-worker steps.
+        threshold: Return threshold for steps_to_threshold (None: the column is NaN).
+        env_options: The experiment's env options (checks may apply only to some, e.g. claim
+            7 to flickering Atari).
+        settings: Rolling window, bootstrap and final-window settings.
+        paper: The paper's Fig. 5 values of every env (default `load_paper_fig5()`).
+        random_returns: Episode returns of a uniformly random policy in the experiment's env
+            (rule random_baseline); None leaves random_policy.csv and vs_random.csv empty.
+
+    Returns:
+        The tables, keyed by file name (`OUTPUT_COLUMNS`).
+    """
+    per_run = run_tables(
+        runs,
+        roster=roster,
+        summary_window=summary_window,
+        max_step=max_step,
+        threshold=threshold,
+        settings=settings,
+        random_returns=random_returns,
+    )
+    across = seed_tables(
+        per_run,
+        env=env,
+        roster=roster,
+        max_step=max_step,
+        threshold=threshold,
+        env_options=env_options,
+        settings=settings,
+        paper=paper,
+    )
+    random_policy = (
+        _frame([], "random_policy.csv")
+        if random_returns is None
+        else random_policy_summary(
+            random_returns, settings.confidence, settings.n_resamples, settings.seed
+        )
+    )
+    return {**per_run, **across, "random_policy.csv": random_policy}
