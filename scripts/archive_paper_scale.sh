@@ -32,5 +32,5 @@ done
   "experiments=[$(IFS=,; echo "${experiments[*]}")]"
 # The interpreter beside Snakemake (the venv), with the clone's sources first on the path.
 "$(dirname "$snakemake")/python" -m iam_repro.cli archive "$archive" --results "$results" \
-  --preset "$preset"
+  --preset "$preset" --experiments "$(IFS=,; echo "${experiments[*]}")"
 du -sh "$archive"

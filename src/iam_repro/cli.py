@@ -3,7 +3,7 @@
     iam-repro check [--config FILE] [--preset P]
     iam-repro train EXPERIMENT MODEL SEED [--config FILE] [--preset P] [--run-dir DIR]
     iam-repro verify RUN [RUN ...]
-    iam-repro archive ARCHIVE [--results DIR] [--config FILE] [--preset P]
+    iam-repro archive ARCHIVE [--results DIR] [--experiments A,B] [--config FILE] [--preset P]
 
 `check` and `train` read the same files as the pipeline (config/config.yaml and the experiment
 files it selects; relative paths from the working directory), so `check` answers "would the DAG
@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="the results folder holding the runs (default: the config's results_dir)",
     )
+    archive.add_argument(
+        "--experiments",
+        type=lambda text: [name for name in text.split(",") if name],
+        help="comma-separated experiment file stems (default: the config's `experiments`)",
+    )
     archive.set_defaults(command=_archive)
     return parser
 
@@ -168,7 +173,7 @@ def _archive(args: argparse.Namespace) -> int:
     from iam_repro.jobs.archive import add_finished_runs  # pandas, the analysis code
 
     with user_errors(f"the update of the archive {args.archive}"):
-        config, experiments = _load(args.config, args.preset)
+        config, experiments = _load(args.config, args.preset, args.experiments)
         runs = runs_table(experiments, config.preset, config.seeds)
         added, unfinished = add_finished_runs(
             args.archive, args.results or config.results_dir, config, experiments, runs
@@ -183,8 +188,11 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _load(path: Path, preset: str | None) -> tuple[PipelineConfig, list[Experiment]]:
-    """The validated pipeline config (with `preset` replacing its own) and its experiments."""
+def _load(
+    path: Path, preset: str | None, experiments: list[str] | None = None
+) -> tuple[PipelineConfig, list[Experiment]]:
+    """The validated pipeline config (with `preset` and `experiments` replacing its own) and
+    its experiments."""
     data = read_yaml_file(path, missing_fix="run from the repository root or pass --config.")
     if not isinstance(data, dict):
         raise ConfigError(
@@ -192,6 +200,8 @@ def _load(path: Path, preset: str | None) -> tuple[PipelineConfig, list[Experime
         )
     if preset is not None:
         data["preset"] = preset  # as `snakemake --config preset=...` does
+    if experiments is not None:
+        data["experiments"] = experiments
     config = load_config(data, config_path=str(path))
     return config, load_experiments(config)
 
