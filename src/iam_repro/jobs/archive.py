@@ -57,6 +57,11 @@ def run_folder(results: Path, run: Run) -> Path:
     return Path(results) / "runs" / run.run_id
 
 
+def _record(archive: Path, run: Run) -> Path:
+    """Where the archive keeps the run's run.json."""
+    return archive / "runs" / run.experiment / run.model / f"seed_{run.seed}.json"
+
+
 def _finished(results: Path, run: Run) -> bool:
     """Whether the run's folder holds a run.json of this very config (training writes it
     last; a run.json of another preset's budget is a run still growing)."""
@@ -154,7 +159,7 @@ def _archive_experiment(
     # The run.json of each pooled run: the archived copy, or the new run's own.
     sources = {path: path for path in (archive / "runs" / experiment.name).glob("*/seed_*.json")}
     for run in runs:
-        record = archive / "runs" / experiment.name / run.model / f"seed_{run.seed}.json"
+        record = _record(archive, run)
         sources[record] = run_folder(results, run) / "run.json"
         bench = results / "benchmarks" / "train" / f"{run.run_id}.tsv"
         if bench.is_file():
@@ -196,6 +201,7 @@ def add_finished_runs(
     unfinished = [run for run in runs if run not in added]
     by_name = {experiment.name: experiment for experiment in experiments}
     settings = TableSettings.from_config(dataclasses.asdict(config.aggregation))
+    already = {run for run in added if _record(archive, run).is_file()}
     written: dict[Path, pd.DataFrame] = {}
     copies: dict[Path, Path] = {}
     for name in dict.fromkeys(run.experiment for run in added):
@@ -209,7 +215,7 @@ def add_finished_runs(
     if added:
         _remake_overview(archive, config.preset)
     for run in added:
-        emit(f"archived {run.run_id}")
+        emit(f"archived {run.run_id}" + (" again (replaces its copy)" if run in already else ""))
     for run in unfinished:
         emit(f"not finished, not archived: {run_folder(results, run)}")
     return added, unfinished
