@@ -88,6 +88,7 @@ __all__ = [
     "TableSettings",
     "experiment_tables",
     "merge_run_tables",
+    "random_policy_table",
     "rolling_window",
     "run_tables",
     "seed_tables",
@@ -452,11 +453,15 @@ def experiment_tables(
         settings=settings,
         paper=paper,
     )
-    random_policy = (
-        _frame([], "random_policy.csv")
-        if random_returns is None
-        else random_policy_summary(
-            random_returns, settings.confidence, settings.n_resamples, settings.seed
-        )
+    return {**per_run, **across, "random_policy.csv": random_policy_table(random_returns, settings)}
+
+
+def random_policy_table(
+    random_returns: np.ndarray | None, settings: TableSettings = TableSettings()
+) -> pd.DataFrame:
+    """random_policy.csv: the random policy's episode returns summarised (empty without them)."""
+    if random_returns is None:
+        return _frame([], "random_policy.csv")
+    return random_policy_summary(
+        random_returns, settings.confidence, settings.n_resamples, settings.seed
     )
-    return {**per_run, **across, "random_policy.csv": random_policy}

@@ -27,12 +27,12 @@ from pathlib import Path
 import pandas as pd
 
 from iam_repro.analysis.overview import claims_overview, experiment_order, stack_claims
-from iam_repro.analysis.random_baseline import random_policy_summary
 from iam_repro.analysis.tables import (
     OUTPUT_COLUMNS,
     RUN_TABLES,
     TableSettings,
     merge_run_tables,
+    random_policy_table,
     run_tables,
     seed_tables,
 )
@@ -110,6 +110,36 @@ def _archived_run_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def _check_record(record: Path, preset_runs: list[Run]) -> None:
+    """An archived run must be a run of the preset, trained with the config it now has:
+    tables of other budgets or settings cannot be pooled."""
+    config = read_run_info(record)["config"]
+    for run in preset_runs:
+        if run.run_id == config.get("run_id") and config_matches(config, run.resolved):
+            return
+    raise ArchiveError(
+        f"{record}: the archived run {config.get('run_id')} is not a run of this preset with "
+        "its current config, so its tables cannot be pooled with the new runs'. To fix: archive "
+        "with the preset the archive was made with, or start a new archive folder."
+    )
+
+
+def _check_pooled(
+    folder: Path, kept: dict[str, pd.DataFrame], summary_window: int, settings: TableSettings
+) -> None:
+    """The archived curves must be on the windows the new runs' are computed with."""
+    windows = set(kept["curves_rolling.csv"]["window_episodes"].dropna().astype(int))
+    steps = kept["curves_protocol.csv"]["step"]
+    if windows - {settings.rolling_window_episodes} or (steps % summary_window).any():
+        raise ArchiveError(
+            f"{folder}: its curves use rolling windows {sorted(windows)} and summary window "
+            f"steps {sorted(set(steps))[:3]}..., not this config's "
+            f"{settings.rolling_window_episodes} episodes and {summary_window} steps. To fix: "
+            "archive with the aggregation settings the archive was made with (config.yaml "
+            "`aggregation`, the experiment's `summary_window`)."
+        )
+
+
 def _copy(source: Path, target: Path) -> None:
     with atomic_write(target, "wb") as out:
         out.write(source.read_bytes())
@@ -120,12 +150,13 @@ def _archive_experiment(
     results: Path,
     experiment: Experiment,
     runs: list[Run],
+    preset_runs: list[Run],
     settings: TableSettings,
     copies: dict[Path, Path],
 ) -> dict[str, pd.DataFrame]:
     """Every table of one experiment over its archived runs and `runs` (finished, in
     `results`), unwritten; the files to copy into the archive (record -> source) are added to
-    `copies`."""
+    `copies`. Every archived run must be one of `preset_runs`, with its config."""
     first = runs[0].resolved
     folders = {run_folder(results, run): run.resolved for run in runs}
     random_episodes = results / "baselines" / experiment.name / "random_episodes.csv"
@@ -146,7 +177,9 @@ def _archive_experiment(
         random_returns=random_returns,
     )
     tables_dir = archive / "tables" / experiment.name
-    per_run = merge_run_tables(_archived_run_tables(tables_dir), added, roster)
+    kept = _archived_run_tables(tables_dir)
+    _check_pooled(tables_dir, kept, first["summary_window"], settings)
+    per_run = merge_run_tables(kept, added, roster)
     across = seed_tables(
         per_run,
         env=first["env"]["name"],
@@ -158,6 +191,8 @@ def _archive_experiment(
     )
     # The run.json of each pooled run: the archived copy, or the new run's own.
     sources = {path: path for path in (archive / "runs" / experiment.name).glob("*/seed_*.json")}
+    for record in sources:
+        _check_record(record, preset_runs)
     for run in runs:
         record = _record(archive, run)
         sources[record] = run_folder(results, run) / "run.json"
@@ -169,9 +204,7 @@ def _archive_experiment(
     return {
         **per_run,
         **across,
-        "random_policy.csv": random_policy_summary(
-            random_returns, settings.confidence, settings.n_resamples, settings.seed
-        ),
+        "random_policy.csv": random_policy_table(random_returns, settings),
         "deviations.csv": deviations_table((c["model_name"], c) for c in configs),
     }
 
@@ -206,7 +239,7 @@ def add_finished_runs(
     copies: dict[Path, Path] = {}
     for name in dict.fromkeys(run.experiment for run in added):
         new = [run for run in added if run.experiment == name]
-        tables = _archive_experiment(archive, results, by_name[name], new, settings, copies)
+        tables = _archive_experiment(archive, results, by_name[name], new, runs, settings, copies)
         written.update({archive / "tables" / name / file: t for file, t in tables.items()})
     for record, source in copies.items():
         _copy(source, record)
