@@ -9,7 +9,11 @@ import pandas as pd
 
 from iam_repro.report.archive import window_comparison
 from iam_repro.report.formatting import MISSING
-from iam_repro.report.paper_scale import cpu_share_sentence, paper_scale_facts
+from iam_repro.report.paper_scale import (
+    cpu_share_sentence,
+    paper_scale_facts,
+    pooled_curves_sentence,
+)
 
 
 def test_window_comparison_puts_our_points_beside_the_papers() -> None:
@@ -105,3 +109,19 @@ def test_cpu_share_sentence_gives_the_runs_cpu_time_over_wall_time() -> None:
     )
     assert cpu_share_sentence("warehouse", {"runs": provenance["runs"][1:2]}) is None
     assert cpu_share_sentence("warehouse", None) is None
+
+
+def test_the_pooled_curves_sentence_names_models_with_recovered_runs() -> None:
+    protocol = pd.DataFrame(
+        {
+            "model": ["FNN1", "FNN1", "FNN1", "IAM", "IAM"],
+            "seed": [None, None, 2, 0, 1],
+            "step": [10, 10, 10, 10, 10],
+            "mean_return": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    sentence = pooled_curves_sentence(protocol)
+    assert sentence.startswith("In the Fig. 5 curves, two runs of each of FNN1 enter")
+    assert "IAM" not in sentence and "README" in sentence
+    assert pooled_curves_sentence(protocol.dropna()) is None
+    assert pooled_curves_sentence(None) is None

@@ -33,6 +33,7 @@ from iam_repro.report.results import (
     experiments,
     load_provenance,
     results_dir,
+    table_path,
     try_load_overview,
 )
 from iam_repro.report.tables_html import claims_html, departures_html
@@ -43,6 +44,7 @@ __all__ = [
     "cpu_share_sentence",
     "curve_departures",
     "paper_scale_facts",
+    "pooled_curves_sentence",
     "show_paper_scale",
     "show_paper_scale_claims",
 ]
@@ -126,6 +128,22 @@ def cpu_share_sentence(experiment: str, provenance: dict | None) -> str | None:
     )
 
 
+def pooled_curves_sentence(protocol: pd.DataFrame | None) -> str | None:
+    """Says which runs enter the Fig. 5 curves only through a recovered pair of values: rows
+    of curves_protocol.csv without a seed (`iam_repro.jobs.archive.pair_rows_from_summary`).
+    None when every row has its seed (or the table is missing)."""
+    if protocol is None or not protocol["seed"].isna().any():
+        return None
+    named = ", ".join(dict.fromkeys(protocol.loc[protocol["seed"].isna(), "model"]))
+    return (
+        f"In the Fig. 5 curves, two runs of each of {named} enter by their values recovered "
+        "from the archive's earlier two-seed summary (per step, the mean and standard deviation "
+        "of two values give both values exactly, to rounding, but not which seed had which; "
+        "their monitors are gone). Every other table holds each run's own numbers "
+        "(report/archive/paper_scale/README.md)."
+    )
+
+
 def curve_departures(
     chapter: ChapterResults, paper: pd.DataFrame | None = None
 ) -> pd.DataFrame | None:
@@ -152,6 +170,10 @@ def show_paper_scale(experiment: str, results: Path | None = None) -> None:
     provenance = load_provenance(root)
     show_html(f"<p>{paper_scale_facts(chapter, provenance)}</p>")
     show_chapter_figure(chapter)
+    protocol_path = table_path(root, experiment, "curves_protocol")
+    pooled = pooled_curves_sentence(pd.read_csv(protocol_path) if protocol_path.is_file() else None)
+    if pooled is not None:
+        show_html(f"<p>{html.escape(pooled)}</p>")
     show_chapter_figure(chapter, ROLLING_FIGURE)
     departures = curve_departures(chapter)
     if departures is not None:
