@@ -24,11 +24,13 @@ experiments=(warehouse traffic)
 cd "$dir/code"
 export PYTHONPATH="$dir/code/src"
 # vs_random.csv compares each run with a random policy's episodes: the DAG makes them (once).
+# --nolock: the training Snakemake of scripts/paper_scale.sh holds the clone's lock while the
+# later runs train; these targets are files that no training job writes.
 baselines=()
 for experiment in "${experiments[@]}"; do
   baselines+=("$results/baselines/$experiment/random_episodes.csv")
 done
-"$snakemake" --cores 2 "${baselines[@]}" --config preset="$preset" results_dir="$results" \
+"$snakemake" --nolock --cores 2 "${baselines[@]}" --config preset="$preset" results_dir="$results" \
   "experiments=[$(IFS=,; echo "${experiments[*]}")]"
 # The interpreter beside Snakemake (the venv), with the clone's sources first on the path.
 "$(dirname "$snakemake")/python" -m iam_repro.cli archive "$archive" --results "$results" \
