@@ -178,7 +178,7 @@ def _archive(args: argparse.Namespace) -> int:
         added, unfinished = add_finished_runs(
             args.archive, args.results or config.results_dir, config, experiments, runs
         )
-    print(f"{args.archive}: {len(added)} runs archived, {len(unfinished)} not finished")
+    print(f"{args.archive}: {len(added)} runs archived now, {len(unfinished)} not yet")
     return 0
 
 

@@ -226,12 +226,14 @@ def add_finished_runs(
     Adding a run again replaces it, so a rerun after an interruption finishes the job.
 
     Returns:
-        (added, unfinished): the runs archived now and those without a finished run.json.
+        (added, unfinished): the runs archived now, and those neither finished nor archived
+        (the archived runs not finished in `results` are kept as they are).
     """
     archive, results = Path(archive), Path(results)
     runs = list(runs)
     added = [run for run in runs if _finished(results, run)]
-    unfinished = [run for run in runs if run not in added]
+    kept = [run for run in runs if run not in added and _record(archive, run).is_file()]
+    unfinished = [run for run in runs if run not in added and run not in kept]
     by_name = {experiment.name: experiment for experiment in experiments}
     settings = TableSettings.from_config(dataclasses.asdict(config.aggregation))
     already = {run for run in added if _record(archive, run).is_file()}
@@ -249,6 +251,8 @@ def add_finished_runs(
         _remake_overview(archive, config.preset)
     for run in added:
         emit(f"archived {run.run_id}" + (" again (replaces its copy)" if run in already else ""))
+    if kept:
+        emit(f"kept as archived: {len(kept)} runs not in {results / 'runs'} or not finished there")
     for run in unfinished:
         emit(f"not finished, not archived: {run_folder(results, run)}")
     return added, unfinished
